@@ -1,0 +1,35 @@
+"""Start/Stop API Lambda (API Gateway REST proxy)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from connect_transcribe import wiring
+from connect_transcribe.api.routes import build_app
+from connect_transcribe.logic.sessions import SessionService
+from connect_transcribe.observability import logger, metrics, tracer
+from connect_transcribe.settings import ApiSettings
+
+
+@cache
+def settings() -> ApiSettings:
+    return ApiSettings()
+
+
+@cache
+def service() -> SessionService:
+    return wiring.session_service(settings())
+
+
+app = build_app(service, lambda: settings().max_body_bytes)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

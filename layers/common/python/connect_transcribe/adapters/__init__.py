@@ -1,0 +1,1 @@
+"""boto3-backed implementations of the logic's ports, and their local stand-ins."""

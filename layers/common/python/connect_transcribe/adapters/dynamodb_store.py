@@ -1,0 +1,99 @@
+"""Conversation store on one DynamoDB table (single-table design).
+
+Items (pk = CONV#<guid>):
+  sk = META              the conversation record (state, version, generation, settings, ...)
+  sk = STREAM#<role>     per-participant counters (customer, agent)
+Transitions are conditional puts on the version and state that were read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from connect_transcribe.adapters.aws_errors import error_code, translated
+from connect_transcribe.errors import AlreadyExists, StaleWrite
+from connect_transcribe.models.session import Conversation, SessionState, StreamRecord
+
+META = "META"
+STREAM_PREFIX = "STREAM#"
+TTL_ATTRIBUTE = "expiresAt"
+
+
+def conversation_key(guid: str) -> dict[str, str]:
+    return {"pk": f"CONV#{guid}", "sk": META}
+
+
+def stream_key(guid: str, role: str) -> dict[str, str]:
+    return {"pk": f"CONV#{guid}", "sk": f"{STREAM_PREFIX}{role}"}
+
+
+def conversation_item(conv: Conversation) -> dict[str, Any]:
+    data = conv.model_dump(mode="json", exclude_none=True, exclude={"expires_at"})
+    return {**conversation_key(conv.guid), "entity": "conversation", TTL_ATTRIBUTE: conv.expires_at, **data}
+
+
+def stream_item(stream: StreamRecord, expires_at: int) -> dict[str, Any]:
+    data = stream.model_dump(mode="json")
+    return {**stream_key(stream.guid, stream.role.value), "entity": "stream", TTL_ATTRIBUTE: expires_at, **data}
+
+
+def conversation_from_item(item: dict[str, Any]) -> Conversation:
+    return Conversation.model_validate({**item, "expires_at": item.get(TTL_ATTRIBUTE, 0)})
+
+
+class DynamoDbConversationStore:
+    def __init__(self, table: Any) -> None:
+        """`table` is a boto3 DynamoDB Table resource."""
+        self._table = table
+
+    def get(self, guid: str) -> Conversation | None:
+        with translated("DynamoDB"):
+            item = self._table.get_item(Key=conversation_key(guid), ConsistentRead=True).get("Item")
+        return conversation_from_item(item) if item else None
+
+    def create(self, conversation: Conversation, streams: list[StreamRecord]) -> None:
+        absent = {"ConditionExpression": "attribute_not_exists(pk)"}
+        puts = [{"Put": {"TableName": self._table.name, "Item": conversation_item(conversation), **absent}}]
+        puts += [
+            {"Put": {"TableName": self._table.name, "Item": stream_item(s, conversation.expires_at), **absent}}
+            for s in streams
+        ]
+        with translated("DynamoDB"):
+            try:
+                self._table.meta.client.transact_write_items(TransactItems=puts)
+            except ClientError as exc:
+                if _condition_failed(exc):
+                    raise AlreadyExists(conversation.guid) from exc
+                raise
+
+    def replace(self, conversation: Conversation, *, expected_version: int, expected_state: SessionState) -> None:
+        with translated("DynamoDB"):
+            try:
+                self._table.put_item(
+                    Item=conversation_item(conversation),
+                    ConditionExpression="#version = :version AND #state = :state",
+                    ExpressionAttributeNames={"#version": "version", "#state": "state"},
+                    ExpressionAttributeValues={":version": expected_version, ":state": expected_state.value},
+                )
+            except ClientError as exc:
+                if error_code(exc) == "ConditionalCheckFailedException":
+                    raise StaleWrite(conversation.guid) from exc
+                raise
+
+    def streams(self, guid: str) -> list[StreamRecord]:
+        with translated("DynamoDB"):
+            items = self._table.query(
+                KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+                ExpressionAttributeValues={":pk": f"CONV#{guid}", ":prefix": STREAM_PREFIX},
+                ConsistentRead=True,
+            )["Items"]
+        return [StreamRecord.model_validate(item) for item in items]
+
+
+def _condition_failed(exc: ClientError) -> bool:
+    if error_code(exc) != "TransactionCanceledException":
+        return False
+    reasons = exc.response.get("CancellationReasons") or []
+    return any(r.get("Code") == "ConditionalCheckFailed" for r in reasons) or "ConditionalCheckFailed" in str(exc)

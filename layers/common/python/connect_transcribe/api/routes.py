@@ -1,0 +1,63 @@
+"""Start/Stop API routes: parse the body into its model, make one logic call, return the wire model."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TypeVar
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import BaseModel
+
+from connect_transcribe.api import errors
+from connect_transcribe.errors import MalformedBody, PayloadTooLarge
+from connect_transcribe.logic.sessions import SessionService
+from connect_transcribe.models.api import StartStreamingRequest, StopStreamingRequest
+from connect_transcribe.observability import logger, metrics
+
+START_PATH = "/mg-autotranscribe/v1/start-streaming"
+STOP_PATH = "/mg-autotranscribe/v1/stop-streaming"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def build_app(service: Callable[[], SessionService], max_body_bytes: Callable[[], int]) -> APIGatewayRestResolver:
+    """The resolver; `service` and `max_body_bytes` are resolved on first use (settings read at entry)."""
+    app = APIGatewayRestResolver()
+    errors.register(app)
+
+    def parse(model: type[M]) -> M:
+        event = app.current_event
+        raw = event.decoded_body if event.is_base64_encoded else event.body
+        data = (raw or "").encode() if isinstance(raw, str) else (raw or b"")
+        limit = max_body_bytes()
+        if len(data) > limit:
+            raise PayloadTooLarge(f"body: {len(data)} bytes exceeds the limit of {limit} bytes")
+        if not data.strip():
+            raise MalformedBody("body: a JSON object is required")
+        try:
+            payload = json.loads(data)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise MalformedBody(f"body: not valid JSON ({exc})") from exc
+        if not isinstance(payload, dict):
+            raise MalformedBody(f"body: must be a JSON object, got {type(payload).__name__}")
+        return model.model_validate(payload)
+
+    @app.post(START_PATH)
+    def start_streaming() -> dict[str, object]:
+        request = parse(StartStreamingRequest)
+        logger.append_keys(guid=request.guid)
+        response = service().start(request)
+        metrics.add_metric(name="StartStreaming", unit=MetricUnit.Count, value=1)
+        return response.wire()
+
+    @app.post(STOP_PATH)
+    def stop_streaming() -> dict[str, object]:
+        request = parse(StopStreamingRequest)
+        logger.append_keys(guid=request.guid)
+        response = service().stop(request)
+        metrics.add_metric(name="StopStreaming", unit=MetricUnit.Count, value=1)
+        return response.wire()
+
+    return app

@@ -1,0 +1,1 @@
+"""Local stand-ins that run the product on one machine (no AWS account)."""

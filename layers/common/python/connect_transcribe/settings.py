@@ -1,0 +1,72 @@
+"""Typed settings per deployable unit, read from the environment once at the entry point."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field, HttpUrl
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+NAMESPACE = "amazonconnect"
+
+
+class ApiAuthMode(StrEnum):
+    """How callers authenticate to the Start/Stop API."""
+
+    IAM = "iam"  # API Gateway AWS_IAM (SigV4)
+    API_SECRET = "api_secret"  # asapp-api-id / asapp-api-secret headers checked by a Lambda authorizer
+
+
+class ContactIdSource(StrEnum):
+    CONTACT_ID = "ContactId"
+    INITIAL_CONTACT_ID = "InitialContactId"
+    PREVIOUS_CONTACT_ID = "PreviousContactId"
+
+
+class ApiSettings(BaseSettings):
+    """Start/Stop API function."""
+
+    model_config = SettingsConfigDict(frozen=True)
+
+    table_name: str = Field(validation_alias="TABLE_NAME")
+    sessions_queue_url: str = Field(validation_alias="SESSIONS_QUEUE_URL")
+    retention_days: int = Field(default=7, ge=1, le=3650, validation_alias="RETENTION_DAYS")
+    max_body_bytes: int = Field(default=16_384, ge=1024, validation_alias="MAX_BODY_BYTES")
+    supported_languages: tuple[str, ...] = Field(
+        default=("en-US", "en-GB", "en-AU", "en-CA", "en-IE", "en-IN", "en-NZ", "en-ZA"),
+        validation_alias="SUPPORTED_LANGUAGES",
+    )
+
+
+class AuthorizerSettings(BaseSettings):
+    """Lambda authorizer for the optional api-id/secret mode."""
+
+    model_config = SettingsConfigDict(frozen=True)
+
+    credentials_secret_arn: str = Field(validation_alias="API_CREDENTIALS_SECRET_ARN")
+    id_header: str = Field(default="asapp-api-id", validation_alias="API_ID_HEADER")
+    secret_header: str = Field(default="asapp-api-secret", validation_alias="API_SECRET_HEADER")
+    secret_cache_seconds: int = Field(default=300, ge=0, validation_alias="SECRET_CACHE_SECONDS")
+
+
+class ConnectFlowSettings(BaseSettings):
+    """connect_start / connect_stop functions."""
+
+    model_config = SettingsConfigDict(frozen=True)
+
+    api_base_url: HttpUrl = Field(validation_alias="API_BASE_URL")
+    api_auth_mode: ApiAuthMode = Field(default=ApiAuthMode.IAM, validation_alias="API_AUTH_MODE")
+    api_credentials_secret_arn: str | None = Field(default=None, validation_alias="API_CREDENTIALS_SECRET_ARN")
+    api_id_header: str = Field(default="asapp-api-id", validation_alias="API_ID_HEADER")
+    api_secret_header: str = Field(default="asapp-api-secret", validation_alias="API_SECRET_HEADER")
+    aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
+    contact_id_source: ContactIdSource = Field(
+        default=ContactIdSource.CONTACT_ID, validation_alias="CONTACT_ID_SOURCE"
+    )
+    agent_id_key: str = Field(default="agentId", validation_alias="AGENT_ID_KEY")
+    customer_id_key: str = Field(default="customerId", validation_alias="CUSTOMER_ID_KEY")
+    language: str = Field(default="en-US", validation_alias="TRANSCRIBE_LANGUAGE")
+    redaction_output: str = Field(default="redacted", validation_alias="REDACTION_OUTPUT")
+    detailed_token: bool = Field(default=False, validation_alias="DETAILED_TOKEN")
+    # Connect gives a flow Lambda 8 s at most; the whole call to the API must finish well before.
+    request_timeout_seconds: float = Field(default=5.0, gt=0, le=7.0, validation_alias="REQUEST_TIMEOUT_SECONDS")
