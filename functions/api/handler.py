@@ -7,7 +7,6 @@ from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from connect_transcribe import wiring
 from connect_transcribe.api.routes import build_app
 from connect_transcribe.logic.sessions import SessionService

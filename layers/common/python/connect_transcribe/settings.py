@@ -14,7 +14,7 @@ class ApiAuthMode(StrEnum):
     """How callers authenticate to the Start/Stop API."""
 
     IAM = "iam"  # API Gateway AWS_IAM (SigV4)
-    API_SECRET = "api_secret"  # asapp-api-id / asapp-api-secret headers checked by a Lambda authorizer
+    API_SECRET = "api_secret"  # noqa: S105 - asapp-api-id / asapp-api-secret headers checked by a Lambda authorizer
 
 
 class ContactIdSource(StrEnum):
@@ -60,9 +60,7 @@ class ConnectFlowSettings(BaseSettings):
     api_id_header: str = Field(default="asapp-api-id", validation_alias="API_ID_HEADER")
     api_secret_header: str = Field(default="asapp-api-secret", validation_alias="API_SECRET_HEADER")
     aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
-    contact_id_source: ContactIdSource = Field(
-        default=ContactIdSource.CONTACT_ID, validation_alias="CONTACT_ID_SOURCE"
-    )
+    contact_id_source: ContactIdSource = Field(default=ContactIdSource.CONTACT_ID, validation_alias="CONTACT_ID_SOURCE")
     agent_id_key: str = Field(default="agentId", validation_alias="AGENT_ID_KEY")
     customer_id_key: str = Field(default="customerId", validation_alias="CUSTOMER_ID_KEY")
     language: str = Field(default="en-US", validation_alias="TRANSCRIBE_LANGUAGE")

@@ -34,8 +34,8 @@ def translated(service: str) -> Iterator[None]:
         code = error_code(exc)
         if code in THROTTLING_CODES:
             raise Throttled(f"{service} is throttling requests; retry shortly", retry_after_seconds=1) from exc
-        raise DependencyUnavailable(f"{service} request failed ({code}); retry shortly",
-                                    retry_after_seconds=1) from exc
+        raise DependencyUnavailable(f"{service} request failed ({code}); retry shortly", retry_after_seconds=1) from exc
     except BotoCoreError as exc:
-        raise DependencyUnavailable(f"{service} is unreachable ({type(exc).__name__}); retry shortly",
-                                    retry_after_seconds=1) from exc
+        raise DependencyUnavailable(
+            f"{service} is unreachable ({type(exc).__name__}); retry shortly", retry_after_seconds=1
+        ) from exc

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import ValidationError
 
 from connect_transcribe.errors import ApiError, InvalidField, RouteNotFound
 from connect_transcribe.models.api import ErrorDetail, ErrorResponse
 from connect_transcribe.observability import logger, metrics
-from aws_lambda_powertools.metrics import MetricUnit
 
 _PYDANTIC_PREFIXES = ("Value error, ", "Assertion failed, ")
 

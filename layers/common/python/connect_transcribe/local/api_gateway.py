@@ -58,8 +58,9 @@ def proxy_event(method: str, raw_path: str, headers: dict[str, str], body: bytes
 class LocalApiGateway:
     """Serve `handler` on http://127.0.0.1:<port>; use as a context manager or call start()/stop()."""
 
-    def __init__(self, handler: Handler, *, port: int = 0, require_sigv4: bool = False,
-                 max_body_bytes: int = 10 * 1024 * 1024) -> None:
+    def __init__(
+        self, handler: Handler, *, port: int = 0, require_sigv4: bool = False, max_body_bytes: int = 10 * 1024 * 1024
+    ) -> None:
         gateway = self
 
         class _Request(BaseHTTPRequestHandler):
@@ -75,16 +76,20 @@ class LocalApiGateway:
                     self.close_connection = True
                     return
                 body = self.rfile.read(length) if length else b""
-                headers = {k: v for k, v in self.headers.items()}
+                headers = dict(self.headers.items())
                 if require_sigv4 and not SIGV4.match(headers.get("Authorization", "")):
                     gateway._reply(self, 403, _error_body("403-00", "Missing Authentication Token"))
                     return
                 event = proxy_event(self.command, self.path, headers, body, self.client_address[0])
                 result = handler(event, LocalLambdaContext(function_name="api", timeout_seconds=29))
-                gateway._reply(self, int(result.get("statusCode", 502)), (result.get("body") or "").encode(),
-                               result.get("headers") or {})
+                gateway._reply(
+                    self,
+                    int(result.get("statusCode", 502)),
+                    (result.get("body") or "").encode(),
+                    result.get("headers") or {},
+                )
 
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve  # noqa: N815
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _Request)
         self._server.daemon_threads = True
@@ -110,14 +115,24 @@ class LocalApiGateway:
         self.stop()
 
     @staticmethod
-    def _reply(request: BaseHTTPRequestHandler, status: int, body: bytes,
-               headers: dict[str, str] | None = None) -> None:
+    def _reply(
+        request: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str, str] | None = None
+    ) -> None:
         request.send_response(status)
         for name, value in (headers or {"Content-Type": "application/json"}).items():
             request.send_header(name, value)
         request.send_header("Content-Length", str(len(body)))
         request.end_headers()
         request.wfile.write(body)
+
+
+def response_headers(result: dict[str, Any]) -> dict[str, str]:
+    """A Lambda proxy result's headers, single- and multi-value forms merged (last value wins)."""
+    headers = dict(result.get("headers") or {})
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        if values:
+            headers[name] = str(values[-1])
+    return headers
 
 
 def _error_body(code: str, message: str) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -16,8 +17,8 @@ from connect_transcribe.errors import (
 from connect_transcribe.logic.ports import Clock, ConversationStore, IdFactory, JobQueue
 from connect_transcribe.logic.state_machine import Effect, Event, TransitionRejected, next_state
 from connect_transcribe.models.api import (
-    ParticipantStream,
     Participants,
+    ParticipantStream,
     Role,
     StartStreamingRequest,
     StopStreamingRequest,
@@ -89,8 +90,10 @@ class SessionService:
             now = self._clock.now_ms()
             changes: dict[str, object] = {"state": state}
             if state not in ACTIVE_STATES and conv.active_since_ms is not None:
-                changes |= {"active_since_ms": None,
-                            "streaming_ms_total": conv.streaming_ms_total + now - conv.active_since_ms}
+                changes |= {
+                    "active_since_ms": None,
+                    "streaming_ms_total": conv.streaming_ms_total + now - conv.active_since_ms,
+                }
             return self._replace(conv, now, **changes)
 
         return self._with_retries(once)
@@ -116,8 +119,9 @@ class SessionService:
             customer_id=request.customer_id,
             agent_id=request.agent_id,
             stream_arn=params.stream_arn,
-            start_selector=StartSelector(type=params.start_selector_type,
-                                         after_fragment_number=params.after_fragment_number),
+            start_selector=StartSelector(
+                type=params.start_selector_type, after_fragment_number=params.after_fragment_number
+            ),
             active_since_ms=now,
             stop_requested_at_ms=None,
         )
@@ -150,8 +154,9 @@ class SessionService:
             customer_stream_id=self._ids.new_stream_id(),
             agent_stream_id=self._ids.new_stream_id(),
             stream_arn=params.stream_arn,
-            start_selector=StartSelector(type=params.start_selector_type,
-                                         after_fragment_number=params.after_fragment_number),
+            start_selector=StartSelector(
+                type=params.start_selector_type, after_fragment_number=params.after_fragment_number
+            ),
             settings=request.autotranscribe_params,
             created_at_ms=now,
             updated_at_ms=now,
@@ -174,12 +179,10 @@ class SessionService:
         if conv.job_enqueued_generation == conv.generation or conv.state not in ACTIVE_STATES:
             return
         self._jobs.send(SessionJob.for_conversation(conv, self._clock.now_ms()))
-        try:
+        # If someone moved the record on meanwhile (stop, gateway), the job is still on the queue; the
+        # gateway de-duplicates by generation, so a re-send by a later start is harmless.
+        with contextlib.suppress(StaleWrite):
             self._replace(conv, self._clock.now_ms(), job_enqueued_generation=conv.generation)
-        except StaleWrite:
-            # Someone moved the record on (stop, gateway). The job is on the queue; the gateway
-            # de-duplicates by generation, so a re-send by a later start is harmless.
-            pass
 
     def _replace(self, conv: Conversation, now: int, **changes: object) -> Conversation:
         updated = conv.model_copy(

@@ -6,7 +6,15 @@ import re
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from connect_transcribe.settings import NAMESPACE
@@ -38,6 +46,10 @@ class RedactionOutput(StrEnum):
 class StartSelectorType(StrEnum):
     NOW = "NOW"
     FRAGMENT_NUMBER = "FRAGMENT_NUMBER"
+
+
+START_SELECTOR_NOW = StartSelectorType.NOW.value
+START_SELECTOR_FRAGMENT = StartSelectorType.FRAGMENT_NUMBER.value
 
 
 class Role(StrEnum):

@@ -100,8 +100,12 @@ class SessionJob(StoredModel):
             stream_arn=conv.stream_arn,
             start_selector=conv.start_selector,
             streams=[
-                JobStream(role=role, stream_id=conv.stream_id(role), external_id=conv.external_id(role),
-                          track_name=TRACKS[role])
+                JobStream(
+                    role=role,
+                    stream_id=conv.stream_id(role),
+                    external_id=conv.external_id(role),
+                    track_name=TRACKS[role],
+                )
                 for role in (Role.CUSTOMER, Role.AGENT)
             ],
             settings=conv.settings,

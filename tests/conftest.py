@@ -1,0 +1,85 @@
+"""Shared fixtures: safe AWS environment, moto-backed table and queue shaped like the deployed ones."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+# Never let a test reach a real account, whatever the developer's shell has configured.
+os.environ.update(
+    AWS_DEFAULT_REGION="us-east-1",
+    AWS_REGION="us-east-1",
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_SESSION_TOKEN="testing",
+    POWERTOOLS_TRACE_DISABLED="true",
+    POWERTOOLS_METRICS_NAMESPACE="ConnectTranscribeTest",
+    POWERTOOLS_SERVICE_NAME="connect-transcribe-test",
+    POWERTOOLS_LOG_LEVEL="WARNING",
+)
+for var in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
+    os.environ.pop(var, None)
+
+
+@dataclass
+class AwsResources:
+    table: Any
+    sqs: Any
+    queue_url: str
+
+    def jobs(self) -> list[str]:
+        messages = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10)
+        return [m["Body"] for m in messages.get("Messages", [])]
+
+    def items(self) -> list[dict[str, Any]]:
+        return self.table.scan()["Items"]
+
+
+def create_table(name: str = "connect-transcribe") -> Any:
+    """Same keys and TTL as infra/constructs (pk/sk, expiresAt)."""
+    ddb = boto3.resource("dynamodb")
+    table = ddb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.meta.client.update_time_to_live(
+        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"}
+    )
+    return table
+
+
+@pytest.fixture
+def aws() -> Iterator[AwsResources]:
+    with mock_aws():
+        table = create_table()
+        sqs = boto3.client("sqs")
+        dlq = sqs.create_queue(QueueName="sessions-dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        url = sqs.create_queue(
+            QueueName="sessions",
+            Attributes={"RedrivePolicy": f'{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"5"}}'},
+        )["QueueUrl"]
+        yield AwsResources(table=table, sqs=sqs, queue_url=url)
+
+
+@pytest.fixture
+def api_env(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> AwsResources:
+    """Environment of the deployed API function, pointing at the moto resources."""
+    monkeypatch.setenv("TABLE_NAME", aws.table.name)
+    monkeypatch.setenv("SESSIONS_QUEUE_URL", aws.queue_url)
+    from functions.api import handler as api_handler
+
+    api_handler.settings.cache_clear()
+    api_handler.service.cache_clear()
+    return aws
