@@ -42,7 +42,7 @@ def test_matching_pair_is_allowed_on_every_route(secret: str) -> None:
 
 @pytest.mark.parametrize("headers", [{"asapp-api-id": "crm", "asapp-api-secret": "wrong"}, {"asapp-api-id": "crm"}, {}])
 def test_anything_else_is_unauthorized(secret: str, headers: dict[str, str]) -> None:
-    with pytest.raises(Exception, match="^Unauthorized$"):
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
         authorizer.handler(event(headers), lambda_context())
 
 
@@ -50,6 +50,6 @@ def test_secret_rotation_takes_effect_after_the_cache_expires(secret: str) -> No
     boto3.client("secretsmanager").put_secret_value(
         SecretId=secret, SecretString=json.dumps({"apiId": "crm", "apiSecret": "r" * 40})
     )
-    with pytest.raises(Exception, match="^Unauthorized$"):
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
         authorizer.handler(event({"asapp-api-id": "crm", "asapp-api-secret": "q" * 40}), lambda_context())
     assert authorizer.handler(event({"asapp-api-id": "crm", "asapp-api-secret": "r" * 40}), lambda_context())

@@ -125,7 +125,7 @@ def test_repeated_start_for_a_different_stream_while_active_is_a_conflict(servic
 def test_changing_transcription_settings_after_the_first_start_is_a_conflict(service) -> None:
     start(service)
     stop(service)
-    with pytest.raises(ConflictingRequest, match="autotranscribeParams.redactionOutput: differs"):
+    with pytest.raises(ConflictingRequest, match=r"autotranscribeParams\.redactionOutput: differs"):
         start(service, autotranscribeParams={"language": "en-US", "redactionOutput": "unredacted"})
 
 

@@ -1,0 +1,61 @@
+# The single entry point for people and CI. Every target but `install` uses .venv.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+# Lambda functions run on Graviton (arm64), Python 3.12: wheels for that platform feed the deps layer.
+LAMBDA_PLATFORM ?= manylinux2014_aarch64
+WHEELHOUSE := .build/lambda-wheels
+CDK_CLI := .build/cdk/node_modules/.bin/cdk
+CDK_OUTDIR ?= cdk.out
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+
+.PHONY: help install test synth lint format deploy diff clean
+
+help:
+	@echo "make install   create .venv, install pinned packages, Lambda wheels and the CDK CLI (aws-cdk@2)"
+	@echo "make synth     synthesize the CloudFormation template offline (no Docker, no AWS credentials)"
+	@echo "make test      run the test suite (unit, integration with moto, infrastructure)"
+	@echo "make lint      ruff + mypy"
+	@echo "make deploy    cdk deploy into the account of your current AWS credentials"
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt layers/deps/requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements-dev.txt
+	$(PIP) install -q --no-deps -e .
+	$(PIP) download -q -r layers/deps/requirements.txt -d $(WHEELHOUSE) --platform $(LAMBDA_PLATFORM) \
+		--only-binary=:all: --python-version 3.12 --implementation cp
+	npm install --silent --no-audit --no-fund --prefix .build/cdk aws-cdk@2
+	touch $@
+
+synth: install
+	CDK_OUTDIR=$(CDK_OUTDIR) $(PY) app.py
+	@ls $(CDK_OUTDIR)/*.template.json
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+deploy: install
+	$(CDK_CLI) deploy --all
+
+diff: install
+	$(CDK_CLI) diff --all
+
+clean:
+	rm -rf $(VENV) .build $(CDK_OUTDIR) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,75 @@
+"""Synthesize the stack once per configuration variant (jsii start-up dominates test time)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+# Must be set before jsii starts: Node 20 prints a large end-of-life banner otherwise.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+import pytest
+from aws_cdk import App
+from aws_cdk.assertions import Template
+
+from infra.config import DeploymentConfig
+from infra.stacks.control_plane_stack import ControlPlaneStack
+
+# Skips the pip-based deps layer bundling (slow, needs PyPI or the wheelhouse); asset hashes still resolve.
+SKIP_BUNDLING = {"aws:cdk:bundling-stacks": []}
+
+CONNECT_INSTANCE_ARN = "arn:aws:connect:eu-west-2:123456789012:instance/0f2b7c1e-3a4d-4e5f-8a9b-1c2d3e4f5a6b"
+WAF_WEB_ACL_ARN = (
+    "arn:aws:wafv2:eu-west-2:123456789012:regional/webacl/connect-transcribe/"
+    "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"
+)
+# Everything optional switched on: api_secret auth, a Connect instance and a WAF web ACL.
+FULL_CONTEXT: dict[str, Any] = {
+    "api_auth": "api_secret",
+    "connect_instance_arn": CONNECT_INSTANCE_ARN,
+    "waf_web_acl_arn": WAF_WEB_ACL_ARN,
+}
+
+
+@dataclass(frozen=True)
+class Synth:
+    app: App
+    stack: ControlPlaneStack
+    template: Template
+    config: DeploymentConfig
+
+
+def synthesize(context: dict[str, Any] | None = None) -> Synth:
+    """Given CDK context (as `-c` would pass it), build the stack the way app.py does and synthesize it."""
+    app = App(context={**SKIP_BUNDLING, **(context or {})})
+    config = DeploymentConfig.from_context(app)
+    stack = ControlPlaneStack(app, "Test-ControlPlane", config=config)
+    return Synth(app=app, stack=stack, template=Template.from_stack(stack), config=config)
+
+
+_cache: dict[str, Synth] = {}
+
+
+@pytest.fixture(scope="session")
+def synth() -> Callable[[dict[str, Any] | None], Synth]:
+    """Memoized `synthesize`: each context variant is built once per test session."""
+
+    def get(context: dict[str, Any] | None = None) -> Synth:
+        key = repr(sorted((context or {}).items()))
+        if key not in _cache:
+            _cache[key] = synthesize(context)
+        return _cache[key]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def default_synth(synth: Callable[[dict[str, Any] | None], Synth]) -> Synth:
+    return synth(None)
+
+
+@pytest.fixture(scope="session")
+def full_synth(synth: Callable[[dict[str, Any] | None], Synth]) -> Synth:
+    return synth(FULL_CONTEXT)
