@@ -8,10 +8,10 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 # Lambda functions run on Graviton (arm64), Python 3.12: wheels for that platform feed the deps layer.
 LAMBDA_PLATFORM ?= manylinux2014_aarch64
-WHEELHOUSE := .build/lambda-wheels
+WHEELHOUSE := .build/lambda-wheels/$(LAMBDA_PLATFORM)
 CDK_CLI := .build/cdk/node_modules/.bin/cdk
 CDK_OUTDIR ?= cdk.out
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(shell node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/')
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
 .PHONY: help install test synth lint format deploy diff clean

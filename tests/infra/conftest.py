@@ -22,8 +22,7 @@ SKIP_BUNDLING = {"aws:cdk:bundling-stacks": []}
 
 CONNECT_INSTANCE_ARN = "arn:aws:connect:eu-west-2:123456789012:instance/0f2b7c1e-3a4d-4e5f-8a9b-1c2d3e4f5a6b"
 WAF_WEB_ACL_ARN = (
-    "arn:aws:wafv2:eu-west-2:123456789012:regional/webacl/connect-transcribe/"
-    "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"
+    "arn:aws:wafv2:eu-west-2:123456789012:regional/webacl/connect-transcribe/a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"
 )
 # Everything optional switched on: api_secret auth, a Connect instance and a WAF web ACL.
 FULL_CONTEXT: dict[str, Any] = {
@@ -68,6 +67,11 @@ def synth() -> Callable[[dict[str, Any] | None], Synth]:
 @pytest.fixture(scope="session")
 def default_synth(synth: Callable[[dict[str, Any] | None], Synth]) -> Synth:
     return synth(None)
+
+
+@pytest.fixture(scope="session")
+def full_context() -> dict[str, Any]:
+    return dict(FULL_CONTEXT)
 
 
 @pytest.fixture(scope="session")

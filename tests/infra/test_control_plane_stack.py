@@ -44,9 +44,7 @@ def env(fn: dict[str, Any]) -> dict[str, Any]:
 def role_statements(template: Template, fn: dict[str, Any]) -> list[dict[str, Any]]:
     role_id = fn["Properties"]["Role"]["Fn::GetAtt"][0]
     policies = [
-        p
-        for p in resources(template, "AWS::IAM::Policy").values()
-        if {"Ref": role_id} in p["Properties"]["Roles"]
+        p for p in resources(template, "AWS::IAM::Policy").values() if {"Ref": role_id} in p["Properties"]["Roles"]
     ]
     return [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
 
@@ -65,45 +63,54 @@ def key_id(template: Template) -> str:
 
 
 def test_key_is_customer_managed_with_rotation(default_synth):
-    default_synth.template.has_resource("AWS::KMS::Key", {
-        "Properties": {"EnableKeyRotation": True},
-        "DeletionPolicy": "Retain",
-    })
+    default_synth.template.has_resource(
+        "AWS::KMS::Key",
+        {
+            "Properties": {"EnableKeyRotation": True},
+            "DeletionPolicy": "Retain",
+        },
+    )
 
 
 def test_table_is_single_table_on_demand_with_pitr_ttl_and_cmk(default_synth):
     template = default_synth.template
     template.resource_count_is("AWS::DynamoDB::Table", 1)
-    template.has_resource("AWS::DynamoDB::Table", {
-        "DeletionPolicy": "Retain",
-        "Properties": {
-            "KeySchema": [
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            "AttributeDefinitions": [
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            "BillingMode": "PAY_PER_REQUEST",
-            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
-            "TimeToLiveSpecification": {"AttributeName": "expiresAt", "Enabled": True},
-            "SSESpecification": {
-                "SSEEnabled": True,
-                "SSEType": "KMS",
-                "KMSMasterKeyId": {"Fn::GetAtt": [key_id(template), "Arn"]},
+    template.has_resource(
+        "AWS::DynamoDB::Table",
+        {
+            "DeletionPolicy": "Retain",
+            "Properties": {
+                "KeySchema": [
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"},
+                ],
+                "AttributeDefinitions": [
+                    {"AttributeName": "pk", "AttributeType": "S"},
+                    {"AttributeName": "sk", "AttributeType": "S"},
+                ],
+                "BillingMode": "PAY_PER_REQUEST",
+                "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+                "TimeToLiveSpecification": {"AttributeName": "expiresAt", "Enabled": True},
+                "SSESpecification": {
+                    "SSEEnabled": True,
+                    "SSEType": "KMS",
+                    "KMSMasterKeyId": {"Fn::GetAtt": [key_id(template), "Arn"]},
+                },
+                "DeletionProtectionEnabled": True,
             },
-            "DeletionProtectionEnabled": True,
         },
-    })
+    )
 
 
 def test_removal_policy_and_deletion_protection_follow_config(synth):
     template = synth({"removal_policy": "destroy", "deletion_protection": "false"}).template
-    template.has_resource("AWS::DynamoDB::Table", {
-        "DeletionPolicy": "Delete",
-        "Properties": {"DeletionProtectionEnabled": False},
-    })
+    template.has_resource(
+        "AWS::DynamoDB::Table",
+        {
+            "DeletionPolicy": "Delete",
+            "Properties": {"DeletionProtectionEnabled": False},
+        },
+    )
 
 
 def test_sessions_queue_has_kms_dlq_with_five_receives(default_synth):
@@ -112,15 +119,21 @@ def test_sessions_queue_has_kms_dlq_with_five_receives(default_synth):
     queues = resources(template, "AWS::SQS::Queue")
     assert len(queues) == 2
     (dlq_id,) = [i for i, q in queues.items() if "RedrivePolicy" not in q["Properties"]]
-    template.has_resource_properties("AWS::SQS::Queue", {
-        "VisibilityTimeout": 60,
-        "KmsMasterKeyId": key_arn,
-        "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": [dlq_id, "Arn"]}, "maxReceiveCount": 5},
-    })
-    template.has_resource_properties("AWS::SQS::Queue", {
-        "MessageRetentionPeriod": 14 * 24 * 3600,
-        "KmsMasterKeyId": key_arn,
-    })
+    template.has_resource_properties(
+        "AWS::SQS::Queue",
+        {
+            "VisibilityTimeout": 60,
+            "KmsMasterKeyId": key_arn,
+            "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": [dlq_id, "Arn"]}, "maxReceiveCount": 5},
+        },
+    )
+    template.has_resource_properties(
+        "AWS::SQS::Queue",
+        {
+            "MessageRetentionPeriod": 14 * 24 * 3600,
+            "KmsMasterKeyId": key_arn,
+        },
+    )
 
 
 def test_both_queues_deny_insecure_transport(default_synth):
@@ -172,11 +185,13 @@ def test_each_function_logs_only_to_its_own_log_group_with_retention(full_synth)
         log_group_id = fn["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
         assert log_groups[log_group_id]["Properties"]["RetentionInDays"] == 30
         log_statements = [s for s in role_statements(template, fn) if any(a.startswith("logs:") for a in actions(s))]
-        assert log_statements == [{
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Effect": "Allow",
-            "Resource": {"Fn::GetAtt": [log_group_id, "Arn"]},
-        }]
+        assert log_statements == [
+            {
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Effect": "Allow",
+                "Resource": {"Fn::GetAtt": [log_group_id, "Arn"]},
+            }
+        ]
 
 
 def test_log_retention_follows_config(synth):
@@ -189,9 +204,10 @@ def test_api_function_environment_and_grants(default_synth):
     template = default_synth.template
     _, fn = function_by_code_folder(template, "api")
     (table_id,) = resources(template, "AWS::DynamoDB::Table")
+    (queue_id,) = [i for i, q in resources(template, "AWS::SQS::Queue").items() if "RedrivePolicy" in q["Properties"]]
     assert env(fn) == {
         "TABLE_NAME": {"Ref": table_id},
-        "SESSIONS_QUEUE_URL": Match.any_value().__class__ and env(fn)["SESSIONS_QUEUE_URL"],
+        "SESSIONS_QUEUE_URL": {"Ref": queue_id},
         "RETENTION_DAYS": "7",
         "MAX_BODY_BYTES": "16384",
         "POWERTOOLS_SERVICE_NAME": "connect-transcribe",
@@ -242,10 +258,14 @@ def test_connect_may_invoke_flow_functions_from_this_account(default_synth):
     template = default_synth.template
     for folder in ("connect_start", "connect_stop"):
         fn_id, _ = function_by_code_folder(template, folder)
-        permissions = resources(template, "AWS::Lambda::Permission", {
-            "FunctionName": {"Fn::GetAtt": [fn_id, "Arn"]},
-            "Principal": "connect.amazonaws.com",
-        })
+        permissions = resources(
+            template,
+            "AWS::Lambda::Permission",
+            {
+                "FunctionName": {"Fn::GetAtt": [fn_id, "Arn"]},
+                "Principal": "connect.amazonaws.com",
+            },
+        )
         (permission,) = permissions.values()
         assert permission["Properties"]["SourceAccount"] == {"Ref": "AWS::AccountId"}
         assert "SourceArn" not in permission["Properties"]
@@ -257,17 +277,23 @@ def test_configured_connect_instance_scopes_permission_and_associates_functions(
     instance_arn = full_synth.config.connect_instance_arn
     for folder in ("connect_start", "connect_stop"):
         fn_id, _ = function_by_code_folder(template, folder)
-        template.has_resource_properties("AWS::Lambda::Permission", {
-            "FunctionName": {"Fn::GetAtt": [fn_id, "Arn"]},
-            "Principal": "connect.amazonaws.com",
-            "SourceAccount": {"Ref": "AWS::AccountId"},
-            "SourceArn": instance_arn,
-        })
-        template.has_resource_properties("AWS::Connect::IntegrationAssociation", {
-            "InstanceId": instance_arn,
-            "IntegrationType": "LAMBDA_FUNCTION",
-            "IntegrationArn": {"Fn::GetAtt": [fn_id, "Arn"]},
-        })
+        template.has_resource_properties(
+            "AWS::Lambda::Permission",
+            {
+                "FunctionName": {"Fn::GetAtt": [fn_id, "Arn"]},
+                "Principal": "connect.amazonaws.com",
+                "SourceAccount": {"Ref": "AWS::AccountId"},
+                "SourceArn": instance_arn,
+            },
+        )
+        template.has_resource_properties(
+            "AWS::Connect::IntegrationAssociation",
+            {
+                "InstanceId": instance_arn,
+                "IntegrationType": "LAMBDA_FUNCTION",
+                "IntegrationArn": {"Fn::GetAtt": [fn_id, "Arn"]},
+            },
+        )
 
 
 # ---------------------------------------------------------------- API
@@ -293,20 +319,25 @@ def test_api_is_regional_with_two_iam_authorized_posts_by_default(default_synth)
 
 def test_stage_logs_traces_and_throttles(default_synth):
     template = default_synth.template
-    template.has_resource_properties("AWS::ApiGateway::Stage", {
-        "StageName": "prod",
-        "TracingEnabled": True,
-        "AccessLogSetting": {"DestinationArn": Match.any_value(), "Format": Match.string_like_regexp(r"^\{")},
-        "MethodSettings": [{
-            "HttpMethod": "*",
-            "ResourcePath": "/*",
-            "LoggingLevel": "INFO",
-            "DataTraceEnabled": False,
-            "MetricsEnabled": True,
-            "ThrottlingRateLimit": 50,
-            "ThrottlingBurstLimit": 100,
-        }],
-    })
+    template.has_resource_properties(
+        "AWS::ApiGateway::Stage",
+        {
+            "StageName": "prod",
+            "TracingEnabled": True,
+            "AccessLogSetting": {"DestinationArn": Match.any_value(), "Format": Match.string_like_regexp(r"^\{")},
+            "MethodSettings": [
+                {
+                    "HttpMethod": "*",
+                    "ResourcePath": "/*",
+                    "LoggingLevel": "INFO",
+                    "DataTraceEnabled": False,
+                    "MetricsEnabled": True,
+                    "ThrottlingRateLimit": 50,
+                    "ThrottlingBurstLimit": 100,
+                }
+            ],
+        },
+    )
     (stage,) = resources(template, "AWS::ApiGateway::Stage").values()
     json.loads(stage["Properties"]["AccessLogSetting"]["Format"])  # one JSON object per request
 
@@ -333,9 +364,7 @@ def test_gateway_errors_use_the_documented_error_shape(default_synth):
             .replace("$context.requestId", "req-1")
             .replace("$context.error.messageString", '"Too Many Requests"')
         )
-        assert json.loads(rendered) == {
-            "error": {"requestId": "req-1", "code": code, "message": "Too Many Requests"}
-        }
+        assert json.loads(rendered) == {"error": {"requestId": "req-1", "code": code, "message": "Too Many Requests"}}
     for props in by_type.values():
         if "StatusCode" in props:
             assert f'"code": "{props["StatusCode"]}-00"' in props["ResponseTemplates"]["application/json"]
@@ -344,31 +373,36 @@ def test_gateway_errors_use_the_documented_error_shape(default_synth):
 def test_api_secret_mode_uses_request_authorizer_and_cmk_secret(full_synth):
     template = full_synth.template
     (authorizer_id,) = resources(template, "AWS::ApiGateway::Authorizer")
-    template.has_resource_properties("AWS::ApiGateway::Authorizer", {
-        "Type": "REQUEST",
-        "IdentitySource": "method.request.header.asapp-api-id,method.request.header.asapp-api-secret",
-        "AuthorizerResultTtlInSeconds": 300,
-    })
+    template.has_resource_properties(
+        "AWS::ApiGateway::Authorizer",
+        {
+            "Type": "REQUEST",
+            "IdentitySource": "method.request.header.asapp-api-id,method.request.header.asapp-api-secret",
+            "AuthorizerResultTtlInSeconds": 300,
+        },
+    )
     for method in _post_methods(template).values():
         assert method["Properties"]["AuthorizationType"] == "CUSTOM"
         assert method["Properties"]["AuthorizerId"] == {"Ref": authorizer_id}
     (secret_id,) = resources(template, "AWS::SecretsManager::Secret")
-    template.has_resource_properties("AWS::SecretsManager::Secret", {
-        "KmsKeyId": {"Fn::GetAtt": [key_id(template), "Arn"]},
-        "GenerateSecretString": {
-            "SecretStringTemplate": '{"apiId":"connect-transcribe"}',
-            "GenerateStringKey": "apiSecret",
-            "ExcludePunctuation": True,
+    template.has_resource_properties(
+        "AWS::SecretsManager::Secret",
+        {
+            "KmsKeyId": {"Fn::GetAtt": [key_id(template), "Arn"]},
+            "GenerateSecretString": {
+                "SecretStringTemplate": '{"apiId":"connect-transcribe"}',
+                "GenerateStringKey": "apiSecret",
+                "ExcludePunctuation": True,
+            },
         },
-    })
+    )
 
     for folder in ("authorizer", "connect_start", "connect_stop"):
         _, fn = function_by_code_folder(template, folder)
         assert env(fn)["API_CREDENTIALS_SECRET_ARN"] == {"Ref": secret_id}
         statements = role_statements(template, fn)
         assert any(
-            "secretsmanager:GetSecretValue" in actions(s) and s["Resource"] == {"Ref": secret_id}
-            for s in statements
+            "secretsmanager:GetSecretValue" in actions(s) and s["Resource"] == {"Ref": secret_id} for s in statements
         )
         assert not any("execute-api:Invoke" in actions(s) for s in statements)
     _, start = function_by_code_folder(template, "connect_start")
@@ -377,10 +411,13 @@ def test_api_secret_mode_uses_request_authorizer_and_cmk_secret(full_synth):
 
 def test_waf_web_acl_is_associated_with_the_stage_when_configured(full_synth, default_synth):
     (stage_id,) = resources(full_synth.template, "AWS::ApiGateway::Stage")
-    full_synth.template.has_resource_properties("AWS::WAFv2::WebACLAssociation", {
-        "WebACLArn": full_synth.config.waf_web_acl_arn,
-        "ResourceArn": {"Fn::Join": ["", Match.array_with([{"Ref": stage_id}])]},
-    })
+    full_synth.template.has_resource_properties(
+        "AWS::WAFv2::WebACLAssociation",
+        {
+            "WebACLArn": full_synth.config.waf_web_acl_arn,
+            "ResourceArn": {"Fn::Join": ["", Match.array_with([{"Ref": stage_id}])]},
+        },
+    )
     default_synth.template.resource_count_is("AWS::WAFv2::WebACLAssociation", 0)
 
 

@@ -10,6 +10,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 NAMESPACE = "amazonconnect"
 
 
+class RedactionOutput(StrEnum):
+    REDACTED = "redacted"
+    UNREDACTED = "unredacted"
+    REDACTED_AND_UNREDACTED = "redacted_and_unredacted"
+
+
 class ApiAuthMode(StrEnum):
     """How callers authenticate to the Start/Stop API."""
 
@@ -64,7 +70,8 @@ class ConnectFlowSettings(BaseSettings):
     agent_id_key: str = Field(default="agentId", validation_alias="AGENT_ID_KEY")
     customer_id_key: str = Field(default="customerId", validation_alias="CUSTOMER_ID_KEY")
     language: str = Field(default="en-US", validation_alias="TRANSCRIBE_LANGUAGE")
-    redaction_output: str = Field(default="redacted", validation_alias="REDACTION_OUTPUT")
+    redaction_output: RedactionOutput = Field(default=RedactionOutput.REDACTED, validation_alias="REDACTION_OUTPUT")
     detailed_token: bool = Field(default=False, validation_alias="DETAILED_TOKEN")
+    secret_cache_seconds: int = Field(default=300, ge=0, validation_alias="SECRET_CACHE_SECONDS")
     # Connect gives a flow Lambda 8 s at most; the whole call to the API must finish well before.
     request_timeout_seconds: float = Field(default=5.0, gt=0, le=7.0, validation_alias="REQUEST_TIMEOUT_SECONDS")

@@ -15,8 +15,6 @@ from connect_transcribe.logic.sessions import SessionPolicy, SessionService
 from connect_transcribe.models.credentials import ApiCredentialsSecret
 from connect_transcribe.settings import ApiAuthMode, ApiSettings, ConnectFlowSettings
 
-SECRET_CACHE_SECONDS = 300
-
 # The API answers Connect flows that give up after 8 s: fail fast rather than retry for long.
 AWS_CONFIG = Config(connect_timeout=2, read_timeout=3, retries={"mode": "standard", "max_attempts": 3})
 
@@ -33,7 +31,7 @@ def session_service(settings: ApiSettings) -> SessionService:
     )
 
 
-def api_credentials(secret_arn: str, max_age: int = SECRET_CACHE_SECONDS) -> ApiCredentialsSecret:
+def api_credentials(secret_arn: str, max_age: int) -> ApiCredentialsSecret:
     """The stored api-id/secret pairs, cached in memory for `max_age` seconds (powertools parameters)."""
     raw = parameters.get_secret(secret_arn, transform="json", max_age=max_age)
     return ApiCredentialsSecret.model_validate(raw)
@@ -47,7 +45,7 @@ def connect_api_client(settings: ConnectFlowSettings) -> HttpApiClient:
         arn = settings.api_credentials_secret_arn
 
         def pair() -> tuple[str, str]:
-            client = api_credentials(arn).clients[0]
+            client = api_credentials(arn, settings.secret_cache_seconds).clients[0]
             return client.api_id, client.api_secret.get_secret_value()
 
         signer = ApiSecretSigner(pair, settings.api_id_header, settings.api_secret_header)

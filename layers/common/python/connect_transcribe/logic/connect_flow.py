@@ -12,7 +12,7 @@ from connect_transcribe.models.api import (
     START_SELECTOR_NOW,
 )
 from connect_transcribe.models.connect import ContactData, ContactFlowEvent, FlowResult
-from connect_transcribe.settings import NAMESPACE, ContactIdSource
+from connect_transcribe.settings import NAMESPACE, ContactIdSource, RedactionOutput
 
 START_PATH = "/mg-autotranscribe/v1/start-streaming"
 STOP_PATH = "/mg-autotranscribe/v1/stop-streaming"
@@ -51,7 +51,7 @@ class FlowDefaults:
     agent_id_key: str = "agentId"
     customer_id_key: str = "customerId"
     language: str = "en-US"
-    redaction_output: str = "redacted"
+    redaction_output: str = RedactionOutput.REDACTED.value
     detailed_token: bool = False
 
 

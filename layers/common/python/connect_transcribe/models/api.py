@@ -17,7 +17,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from connect_transcribe.settings import NAMESPACE
+from connect_transcribe.settings import NAMESPACE, RedactionOutput
 
 # arn:<partition>:kinesisvideo:<region>:<account>:stream/<name>/<creation-time-ms>
 KVS_STREAM_ARN = re.compile(
@@ -35,12 +35,6 @@ class WireModel(BaseModel):
     """camelCase on the wire; unknown fields are rejected so a misspelt option never silently defaults."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
-
-
-class RedactionOutput(StrEnum):
-    REDACTED = "redacted"
-    UNREDACTED = "unredacted"
-    REDACTED_AND_UNREDACTED = "redacted_and_unredacted"
 
 
 class StartSelectorType(StrEnum):

@@ -1,0 +1,1 @@
+"""CDK infrastructure for connect-transcribe (runtime code never imports this package)."""

@@ -1,0 +1,51 @@
+"""The control plane: key, table, sessions queue, layers, control API and the Connect flow Lambdas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack, Tags
+from constructs import Construct
+
+from infra.config import DeploymentConfig
+from infra.constructs.connect_flow import ConnectFlowFunctions
+from infra.constructs.control_api import ControlApi
+from infra.constructs.encryption import Encryption
+from infra.constructs.layers import Layers
+from infra.constructs.sessions_queue import SessionsQueue
+from infra.constructs.storage import Storage
+
+
+class ControlPlaneStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: DeploymentConfig, **kwargs: Any) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description="connect-transcribe: control API, session store and Connect flow Lambdas",
+            **kwargs,
+        )
+        Tags.of(self).add("service", config.service_name)
+
+        encryption = Encryption(self, "Encryption", config=config)
+        storage = Storage(self, "Storage", config=config, key=encryption.key)
+        sessions = SessionsQueue(self, "Sessions", config=config, key=encryption.key)
+        layers = Layers(self, "Layers", config=config)
+        api = ControlApi(
+            self,
+            "ControlApi",
+            config=config,
+            layers=layers,
+            key=encryption.key,
+            table=storage.table,
+            sessions_queue=sessions.queue,
+        )
+        flow = ConnectFlowFunctions(self, "ConnectFlow", config=config, layers=layers, api=api)
+
+        CfnOutput(self, "ApiUrl", value=api.base_url, description="Control API stage URL (no trailing slash)")
+        CfnOutput(self, "TableName", value=storage.table.table_name)
+        CfnOutput(self, "SessionsQueueUrl", value=sessions.queue.queue_url)
+        CfnOutput(self, "SessionsDeadLetterQueueUrl", value=sessions.dead_letter_queue.queue_url)
+        CfnOutput(self, "ConnectStartFunctionArn", value=flow.start.function.function_arn)
+        CfnOutput(self, "ConnectStopFunctionArn", value=flow.stop.function.function_arn)
+        if api.credentials_secret is not None:
+            CfnOutput(self, "ApiCredentialsSecretArn", value=api.credentials_secret.secret_arn)

@@ -1,0 +1,75 @@
+"""cdk-nag AwsSolutions: no unacknowledged error or warning in any configuration, and synth enforces it."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk import App, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sqs as sqs
+from aws_cdk.assertions import Annotations, Match
+from cdk_nag import AwsSolutionsChecks
+
+from infra.config import DeploymentConfig
+from infra.constructs.service_function import ServiceFunction
+from infra.stacks import build_stacks
+from infra.stacks.control_plane_stack import ControlPlaneStack
+
+SKIP_BUNDLING = {"aws:cdk:bundling-stacks": []}
+
+
+def _violations(stack: Stack) -> list[str]:
+    report = AwsSolutionsChecks(verbose=True).validate_scope(stack)
+    return [
+        f"{v.rule_name} ({v.severity}) at {[r.construct_path for r in v.violating_resources]}: {v.description}"
+        for v in report.violations
+    ]
+
+
+@pytest.mark.parametrize("variant", ["default", "full", "no-cloudwatch-role"])
+def test_no_unacknowledged_findings(variant, synth, full_context):
+    """Every optional branch (api_secret, Connect instance, WAF, no CloudWatch role) is nag-clean."""
+    context = {
+        "default": {},
+        "full": full_context,
+        "no-cloudwatch-role": {"api_cloudwatch_role": "false", "architecture": "x86_64"},
+    }[variant]
+
+    assert _violations(synth(context).stack) == []
+
+
+@pytest.mark.parametrize("variant", ["default", "full"])
+def test_no_cdk_errors_or_warnings(variant, default_synth, full_synth):
+    annotations = Annotations.from_stack((default_synth if variant == "default" else full_synth).stack)
+    assert annotations.find_error("*", Match.any_value()) == []
+    assert annotations.find_warning("*", Match.any_value()) == []
+
+
+def test_acknowledgments_are_precise():
+    """Given the wildcards we acknowledged, when a role gains a new one, then nag still reports it."""
+    app = App(context=SKIP_BUNDLING)
+    stack = ControlPlaneStack(app, "Precise", config=DeploymentConfig())
+    api_function = stack.node.find_child("ControlApi").node.find_child("ApiFunction")
+    assert isinstance(api_function, ServiceFunction)
+    api_function.role.add_to_principal_policy(iam.PolicyStatement(actions=["sqs:*"], resources=["*"]))
+
+    violations = _violations(stack)
+
+    assert [v.split(" ")[0] for v in violations] == ["AwsSolutions-IAM5[Action::sqs:*]"]
+
+
+def test_app_registers_nag_so_a_finding_fails_synth():
+    app = App(context=SKIP_BUNDLING)
+    build_stacks(app, DeploymentConfig())
+    sqs.Queue(Stack(app, "Careless"), "QueueWithoutDlq")
+
+    with pytest.raises(RuntimeError, match=r"ValidationFailed(.|\n)*AwsSolutions-SQS3"):
+        app.synth()
+
+
+def test_app_synthesizes_with_nag_registered():
+    app = App(context=SKIP_BUNDLING)
+    build_stacks(app, DeploymentConfig())
+
+    assembly = app.synth()
+
+    assert [s.stack_name for s in assembly.stacks] == ["ConnectTranscribe-ControlPlane"]

@@ -1,0 +1,75 @@
+"""The environment each function gets satisfies its runtime settings model (layers/common settings.py).
+
+Catches drift between infra and runtime: a renamed variable, a missing required one, a bad value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from connect_transcribe import settings as runtime_settings
+from pydantic_settings import BaseSettings
+
+# Values CloudFormation fills in at deploy time, replaced by realistic stand-ins.
+DEPLOY_TIME_VALUES = {
+    "API_BASE_URL": "https://a1b2c3d4e5.execute-api.eu-west-2.amazonaws.com/prod",
+    "TABLE_NAME": "Test-ControlPlane-StorageTable-ABC",
+    "SESSIONS_QUEUE_URL": "https://sqs.eu-west-2.amazonaws.com/123456789012/sessions",
+    "API_CREDENTIALS_SECRET_ARN": "arn:aws:secretsmanager:eu-west-2:123456789012:secret:Credentials-AbCdEf",
+}
+SETTINGS_BY_FOLDER: dict[str, type[BaseSettings]] = {
+    "api": runtime_settings.ApiSettings,
+    "authorizer": runtime_settings.AuthorizerSettings,
+    "connect_start": runtime_settings.ConnectFlowSettings,
+    "connect_stop": runtime_settings.ConnectFlowSettings,
+}
+DESCRIPTION_MARKERS = {
+    "api": "Start/Stop streaming API",
+    "authorizer": "API authorizer",
+    "connect_start": "start-streaming",
+    "connect_stop": "stop-streaming",
+}
+
+
+def _environment(template, folder: str) -> dict[str, Any]:
+    (fn,) = [
+        f
+        for f in template.find_resources("AWS::Lambda::Function").values()
+        if DESCRIPTION_MARKERS[folder] in f["Properties"]["Description"]
+    ]
+    return fn["Properties"]["Environment"]["Variables"]
+
+
+def _aliases(model: type[BaseSettings]) -> set[str]:
+    return {str(f.validation_alias) for f in model.model_fields.values() if f.validation_alias}
+
+
+# (folder, variant): the authorizer exists only in the api_secret ("full") variant.
+CASES = [(folder, "full") for folder in SETTINGS_BY_FOLDER] + [
+    (folder, "default") for folder in SETTINGS_BY_FOLDER if folder != "authorizer"
+]
+
+
+@pytest.mark.parametrize(("folder", "variant"), CASES)
+def test_function_environment_satisfies_runtime_settings(folder, variant, default_synth, full_synth, monkeypatch):
+    synth = default_synth if variant == "default" else full_synth
+    model = SETTINGS_BY_FOLDER[folder]
+    environment = _environment(synth.template, folder)
+    ours = {k: v for k, v in environment.items() if not k.startswith("POWERTOOLS_")}
+
+    # Every variable we set is one the runtime reads (no typos, no stale names).
+    assert set(ours) <= _aliases(model)
+
+    for name in _aliases(model):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in ours.items():
+        monkeypatch.setenv(name, value if isinstance(value, str) else DEPLOY_TIME_VALUES[name])
+
+    model()  # raises if a required variable is missing or a value does not parse
+
+
+def test_auth_modes_match_the_runtime_enum():
+    from infra.config import ApiAuth
+
+    assert {m.value for m in ApiAuth} == {m.value for m in runtime_settings.ApiAuthMode}
