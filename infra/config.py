@@ -113,6 +113,9 @@ class DeploymentConfig(BaseModel):
     # Turn off when another stack in the account/region already manages it.
     api_cloudwatch_role: bool = True
     waf_web_acl_arn: str | None = None
+    # --- monitoring
+    alarm_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")
+    alarm_api_5xx_per_5_minutes: int = Field(default=5, ge=1)
 
     # --- Amazon Connect
     connect_instance_arn: str | None = None
@@ -124,7 +127,7 @@ class DeploymentConfig(BaseModel):
     detailed_token: bool = False
     request_timeout_seconds: float = Field(default=5.0, gt=0, le=7.0)  # the flow Lambda has 8 s
 
-    @field_validator("connect_instance_arn", "waf_web_acl_arn", mode="before")
+    @field_validator("connect_instance_arn", "waf_web_acl_arn", "alarm_email", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         # `-c connect_instance_arn=` and "" in cdk.json both mean "not set".

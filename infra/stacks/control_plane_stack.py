@@ -12,6 +12,7 @@ from infra.constructs.connect_flow import ConnectFlowFunctions
 from infra.constructs.control_api import ControlApi
 from infra.constructs.encryption import Encryption
 from infra.constructs.layers import Layers
+from infra.constructs.monitoring import Monitoring
 from infra.constructs.sessions_queue import SessionsQueue
 from infra.constructs.storage import Storage
 
@@ -40,6 +41,14 @@ class ControlPlaneStack(Stack):
             sessions_queue=sessions.queue,
         )
         flow = ConnectFlowFunctions(self, "ConnectFlow", config=config, layers=layers, api=api)
+        monitoring = Monitoring(
+            self,
+            "Monitoring",
+            config=config,
+            key=encryption.key,
+            sessions_dead_letter_queue=sessions.dead_letter_queue,
+            api=api.api,
+        )
 
         CfnOutput(self, "ApiUrl", value=api.base_url, description="Control API stage URL (no trailing slash)")
         CfnOutput(self, "TableName", value=storage.table.table_name)
@@ -47,5 +56,6 @@ class ControlPlaneStack(Stack):
         CfnOutput(self, "SessionsDeadLetterQueueUrl", value=sessions.dead_letter_queue.queue_url)
         CfnOutput(self, "ConnectStartFunctionArn", value=flow.start.function.function_arn)
         CfnOutput(self, "ConnectStopFunctionArn", value=flow.stop.function.function_arn)
+        CfnOutput(self, "AlarmTopicArn", value=monitoring.topic.topic_arn)
         if api.credentials_secret is not None:
             CfnOutput(self, "ApiCredentialsSecretArn", value=api.credentials_secret.secret_arn)

@@ -432,6 +432,49 @@ def test_outputs(default_synth, full_synth):
         "SessionsDeadLetterQueueUrl",
         "ConnectStartFunctionArn",
         "ConnectStopFunctionArn",
+        "AlarmTopicArn",
     }
     assert set(default_synth.template.find_outputs("*")) == base
     assert set(full_synth.template.find_outputs("*")) == base | {"ApiCredentialsSecretArn"}
+
+
+# ---------------------------------------------------------------- monitoring
+
+
+def test_alarms_cover_dead_lettered_jobs_api_5xx_and_failing_flow_requests(default_synth):
+    template = default_synth.template
+    template.resource_count_is("AWS::CloudWatch::Alarm", 3)
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {"MetricName": "ApproximateNumberOfMessagesVisible", "Namespace": "AWS/SQS", "Threshold": 1},
+    )
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm", {"MetricName": "5XXError", "Namespace": "AWS/ApiGateway", "Threshold": 5}
+    )
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "MetricName": "FlowRequestFailed",
+            "Namespace": default_synth.config.metrics_namespace,
+            "Dimensions": [{"Name": "service", "Value": default_synth.config.service_name}],
+        },
+    )
+    alarms = template.find_resources("AWS::CloudWatch::Alarm")
+    assert all(len(a["Properties"]["AlarmActions"]) == 1 for a in alarms.values())
+
+
+def test_alarm_topic_is_encrypted_and_emails_only_when_configured(synth, default_synth):
+    default_synth.template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
+    default_synth.template.resource_count_is("AWS::SNS::Subscription", 0)
+    with_email = synth({"alarm_email": "oncall@example.com"}).template
+    with_email.has_resource_properties(
+        "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "oncall@example.com"}
+    )
+
+
+def test_flow_failure_metric_name_matches_the_runtime():
+    from connect_transcribe.logic.connect_flow import FLOW_FAILED_METRIC as RUNTIME_NAME
+
+    from infra.constructs.monitoring import FLOW_FAILED_METRIC as ALARM_NAME
+
+    assert RUNTIME_NAME == ALARM_NAME

@@ -208,3 +208,11 @@ def test_api_secret_mode_without_a_secret_is_a_config_error(monkeypatch) -> None
     result = start(connect_event())
     assert (result["status"], result["errorCode"]) == ("error", "CONFIG")
     assert "API_CREDENTIALS_SECRET_ARN is required" in result["message"]
+
+
+def test_a_failed_flow_request_emits_the_alarmed_metric(monkeypatch, capsys) -> None:
+    configure(monkeypatch, f"http://127.0.0.1:{closed_port()}")
+    start(connect_event())
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    names = {m["Name"] for record in emitted for d in record["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
+    assert {"FlowRequest", "FlowRequestFailed"} <= names

@@ -22,6 +22,9 @@ PARAM_LANGUAGE = "language"
 PARAM_REDACTION = "redactionOutput"
 PARAM_DETAILED_TOKEN = "detailedToken"  # noqa: S105 - a parameter name, not a secret
 PARAM_AUDIO_RECORDING = "audioRecordingAllowed"
+# Metrics (the stack alarms on FLOW_FAILED_METRIC: these functions never raise, so Lambda Errors stays 0).
+FLOW_REQUEST_METRIC = "FlowRequest"
+FLOW_FAILED_METRIC = "FlowRequestFailed"
 # Fallbacks a flow can pass with "Send parameter": $.Agent.UserName
 PARAM_AGENT_USERNAME = "agentUserName"
 

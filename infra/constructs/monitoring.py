@@ -1,0 +1,83 @@
+"""Alarms that say a call may not be transcribed: stuck session jobs, API failures, failing flow requests."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.config import DeploymentConfig
+
+# Emitted by the Connect flow Lambdas (they never raise into the flow, so Lambda `Errors` stays 0).
+FLOW_FAILED_METRIC = "FlowRequestFailed"
+
+
+class Monitoring(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DeploymentConfig,
+        key: kms.IKey,
+        sessions_dead_letter_queue: sqs.IQueue,
+        api: apigw.RestApi,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.topic = sns.Topic(
+            self, "AlarmTopic", master_key=key, enforce_ssl=True, display_name=f"{config.service_name} alarms"
+        )
+        # CloudWatch publishes to the encrypted topic, so it must be able to use the key.
+        key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*")
+        if config.alarm_email:
+            self.topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
+
+        self.alarms = [
+            cloudwatch.Alarm(
+                self,
+                "SessionJobsDeadLettered",
+                alarm_description="Session jobs reached the dead-letter queue: calls are not being transcribed.",
+                metric=sessions_dead_letter_queue.metric_approximate_number_of_messages_visible(
+                    period=Duration.minutes(1), statistic="Maximum"
+                ),
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            ),
+            cloudwatch.Alarm(
+                self,
+                "ApiServerErrors",
+                alarm_description="The Start/Stop API answers 5xx: starts or stops are failing.",
+                metric=api.metric_server_error(period=Duration.minutes(5), statistic="Sum"),
+                threshold=config.alarm_api_5xx_per_5_minutes,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            ),
+            cloudwatch.Alarm(
+                self,
+                "FlowRequestsFailing",
+                alarm_description="connect_start/connect_stop returned status=error to a contact flow.",
+                metric=cloudwatch.Metric(
+                    namespace=config.metrics_namespace,
+                    metric_name=FLOW_FAILED_METRIC,
+                    dimensions_map={"service": config.service_name},
+                    period=Duration.minutes(5),
+                    statistic="Sum",
+                ),
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            ),
+        ]
+        for alarm in self.alarms:
+            alarm.add_alarm_action(actions.SnsAction(self.topic))
