@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from connect_transcribe.logic.state_machine import TRANSITIONS, Effect, Event, TransitionRejected, next_state, sources
+from connect_transcribe.logic.state_machine import TRANSITIONS, Effect, Event, TransitionRejected, next_state
 from connect_transcribe.models.session import SessionState as S
 
 
@@ -48,8 +48,3 @@ def test_every_state_is_reachable_from_a_first_start() -> None:
                 reached.add(target)
                 frontier.append(target)
     assert reached == set(S)
-
-
-def test_sources_lists_only_states_the_event_changes() -> None:
-    assert sources(Event.STOP) == {S.STARTING, S.STREAMING}
-    assert sources(Event.START) == {S.STOPPING, S.PAUSED, S.STOPPED, S.FAILED}

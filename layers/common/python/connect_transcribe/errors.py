@@ -23,14 +23,6 @@ class InvalidField(ApiError):
     status, code = 400, "400-02"
 
 
-class Unauthorized(ApiError):
-    status, code = 401, "401-01"
-
-
-class Forbidden(ApiError):
-    status, code = 403, "403-01"
-
-
 class ConversationNotFound(ApiError):
     status, code = 404, "404-01"
 

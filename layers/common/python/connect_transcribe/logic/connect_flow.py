@@ -7,10 +7,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from connect_transcribe.models.api import (
-    START_SELECTOR_FRAGMENT,
-    START_SELECTOR_NOW,
-)
+from connect_transcribe.models.api import StartSelectorType
 from connect_transcribe.models.connect import ContactData, ContactFlowEvent, FlowResult
 from connect_transcribe.settings import NAMESPACE, ContactIdSource, RedactionOutput
 
@@ -117,11 +114,11 @@ def start_request(event: ContactFlowEvent, defaults: FlowDefaults) -> dict[str, 
             f"no customer id: set flow parameter or contact attribute {defaults.customer_id_key!r}; "
             "the event has no CustomerEndpoint.Address to fall back to"
         )
-    selector: dict[str, Any] = {"streamArn": audio.stream_arn, "startSelectorType": START_SELECTOR_NOW}
+    selector: dict[str, Any] = {"streamArn": audio.stream_arn, "startSelectorType": StartSelectorType.NOW.value}
     if audio.start_fragment_number:
         selector = {
             **selector,
-            "startSelectorType": START_SELECTOR_FRAGMENT,
+            "startSelectorType": StartSelectorType.FRAGMENT_NUMBER.value,
             "afterFragmentNumber": audio.start_fragment_number,
         }
     return {

@@ -63,8 +63,3 @@ def next_state(state: S, event: Event) -> tuple[S, Effect]:
         return TRANSITIONS[(state, event)]
     except KeyError:
         raise TransitionRejected(state, event) from None
-
-
-def sources(event: Event) -> frozenset[S]:
-    """States from which `event` changes something (used to build conditional writes)."""
-    return frozenset(s for (s, e), (_, effect) in TRANSITIONS.items() if e is event and effect is not Effect.NOOP)

@@ -42,10 +42,6 @@ class StartSelectorType(StrEnum):
     FRAGMENT_NUMBER = "FRAGMENT_NUMBER"
 
 
-START_SELECTOR_NOW = StartSelectorType.NOW.value
-START_SELECTOR_FRAGMENT = StartSelectorType.FRAGMENT_NUMBER.value
-
-
 class Role(StrEnum):
     CUSTOMER = "customer"
     AGENT = "agent"
