@@ -26,8 +26,7 @@ def configure(monkeypatch: pytest.MonkeyPatch, base_url: str, **env: str) -> Non
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     for module in (connect_start, connect_stop):
-        module.settings.cache_clear()
-        module.api.cache_clear()
+        module.flow.reset()
 
 
 @pytest.fixture
