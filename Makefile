@@ -11,6 +11,8 @@ LAMBDA_PLATFORM ?= manylinux2014_aarch64
 WHEELHOUSE := .build/lambda-wheels/$(LAMBDA_PLATFORM)
 CDK_CLI := .build/cdk/node_modules/.bin/cdk
 CDK_OUTDIR ?= cdk.out
+# Extra CDK CLI arguments, e.g. CDK_ARGS='-c api_auth=api_secret -c connect_instance_arn=arn:aws:connect:...'
+CDK_ARGS ?=
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(shell node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/')
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
@@ -52,10 +54,10 @@ format: install
 	$(VENV)/bin/ruff format .
 
 deploy: install
-	$(CDK_CLI) deploy --all
+	$(CDK_CLI) deploy --all $(CDK_ARGS)
 
 diff: install
-	$(CDK_CLI) diff --all
+	$(CDK_CLI) diff --all $(CDK_ARGS)
 
 clean:
 	rm -rf $(VENV) .build $(CDK_OUTDIR) .pytest_cache .mypy_cache .ruff_cache
