@@ -27,7 +27,7 @@ help:
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt layers/deps/requirements.txt pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-speech.txt layers/deps/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -r requirements-dev.txt

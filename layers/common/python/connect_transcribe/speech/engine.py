@@ -1,0 +1,95 @@
+"""The SpeechEngine interface and its Whisper implementation: one model and one VAD session per process,
+a bounded decode pool shared by every stream, a recognizer per participant stream."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from connect_transcribe.speech import models
+from connect_transcribe.speech.endpointer import EndpointSettings
+from connect_transcribe.speech.recognizer import StreamRecognizer, Utterance
+from connect_transcribe.speech.vad import SileroVad
+from connect_transcribe.speech.whisper import DecodeOptions, WhisperDecoder
+
+
+class UnsupportedLanguage(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class StreamOptions:
+    language: str = "en-US"
+    detailed_token: bool = False
+    offset_ms: int = 0  # where this stream's audio starts in the conversation (pause/resume)
+
+
+class Recognizer(Protocol):
+    def feed(self, pcm: bytes) -> None: ...
+
+    def flush(self) -> None:
+        """End of stream: finish the open utterance and wait until every utterance has been delivered."""
+        ...
+
+
+class SpeechEngine(Protocol):
+    @property
+    def languages(self) -> tuple[str, ...]: ...
+
+    def check_language(self, language: str) -> None: ...
+
+    def stream(self, options: StreamOptions, on_utterance: Callable[[Utterance], None]) -> Recognizer: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    engine: str = "tiny.en"  # tiny.en | base | dir:/path
+    decode_workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    threads_per_worker: int = 1
+    cache_dir: Path = Path(os.environ.get("XDG_CACHE_HOME", str(Path.home() / ".cache"))) / "connect-transcribe"
+    decode: DecodeOptions = field(default_factory=DecodeOptions)
+    endpoint: EndpointSettings = field(default_factory=EndpointSettings)
+
+
+class WhisperEngine:
+    def __init__(self, settings: EngineSettings | None = None) -> None:
+        self.settings = s = settings or EngineSettings()
+        self.files = models.resolve(s.engine, s.cache_dir)
+        self._decoder = WhisperDecoder(self.files, workers=s.decode_workers, threads_per_worker=s.threads_per_worker)
+        self._vad = SileroVad()
+        self._pool = ThreadPoolExecutor(max_workers=s.decode_workers, thread_name_prefix="decode")
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return self.files.languages
+
+    def check_language(self, language: str) -> None:
+        if language not in self.languages:
+            raise UnsupportedLanguage(
+                f"language {language!r} is not supported by the {self.files.name} engine; "
+                f"supported: {', '.join(self.languages)}"
+            )
+
+    def stream(self, options: StreamOptions, on_utterance: Callable[[Utterance], None]) -> StreamRecognizer:
+        self.check_language(options.language)
+        decode = self.settings.decode
+        if options.detailed_token and not decode.word_timestamps:
+            decode = DecodeOptions(**{**decode.__dict__, "word_timestamps": True})
+        return StreamRecognizer(
+            vad=self._vad.stream(),
+            decoder=self._decoder,
+            pool=self._pool,
+            decode_options=decode,
+            endpoint=self.settings.endpoint,
+            offset_ms=options.offset_ms,
+            on_utterance=on_utterance,
+        )
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)

@@ -1,0 +1,157 @@
+"""One participant stream: PCM in (chunks of any size), final utterances out, in order, via a callback."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+
+import numpy as np
+
+from connect_transcribe.speech import filters
+from connect_transcribe.speech.audio import normalize_level, pcm16_to_float, to_whisper_rate
+from connect_transcribe.speech.endpointer import Endpointer, EndpointSettings, Segment
+from connect_transcribe.speech.vad import VadStream
+from connect_transcribe.speech.whisper import Decoded, DecodeOptions, WhisperDecoder
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    start_ms: int
+    end_ms: int
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Utterance:
+    sequence: int  # per stream, from 1, in order of delivery
+    start_ms: int  # from the first audio of the stream (plus the stream's offset)
+    end_ms: int
+    text: str
+    tokens: tuple[Token, ...] = ()
+    forced: bool = False  # cut at the maximum utterance length
+    decode_ms: float = 0.0
+
+
+class SampleBuffer:
+    """The stream's recent samples, addressed by absolute sample index; old chunks are dropped whole."""
+
+    def __init__(self) -> None:
+        self._chunks: deque[tuple[int, np.ndarray]] = deque()
+        self.end = 0
+
+    def append(self, samples: np.ndarray) -> None:
+        if samples.size:
+            self._chunks.append((self.end, samples))
+            self.end += samples.size
+
+    def slice(self, start: int, end: int) -> np.ndarray:
+        end = min(end, self.end)
+        parts = [c[max(0, start - s) : max(0, end - s)] for s, c in self._chunks if s < end and s + c.size > start]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+
+    def drop_before(self, index: int) -> None:
+        while self._chunks and self._chunks[0][0] + self._chunks[0][1].size <= index:
+            self._chunks.popleft()
+
+
+class StreamRecognizer:
+    def __init__(
+        self,
+        *,
+        vad: VadStream,
+        decoder: WhisperDecoder,
+        pool: Executor,
+        decode_options: DecodeOptions,
+        endpoint: EndpointSettings,
+        offset_ms: int,
+        on_utterance: Callable[[Utterance], None],
+    ) -> None:
+        self._vad = vad
+        self._decoder = decoder
+        self._pool = pool
+        self._options = decode_options
+        self._endpointer = Endpointer(endpoint)
+        self._offset_ms = offset_ms
+        self._on_utterance = on_utterance
+        self._buffer = SampleBuffer()
+        self._keep = endpoint.pre_roll_ms * 8 + 256
+        self._lock = threading.Lock()
+        self._waiting: deque[tuple[Segment, np.ndarray]] = deque()
+        self._busy = False
+        self._idle = threading.Event()
+        self._idle.set()
+        self._previous_text: str | None = None
+        self._sequence = 0
+        self.error: BaseException | None = None
+
+    def feed(self, pcm: bytes) -> None:
+        samples = pcm16_to_float(pcm)
+        self._buffer.append(samples)
+        for segment in self._endpointer.push(self._vad.feed(samples)):
+            self._enqueue(segment)
+        open_since = self._endpointer.open_since
+        self._buffer.drop_before(open_since if open_since is not None else self._buffer.end - self._keep)
+
+    def flush(self) -> None:
+        for segment in self._endpointer.flush():
+            self._enqueue(segment)
+        self._idle.wait()
+        if self.error is not None:
+            raise self.error
+
+    def _enqueue(self, segment: Segment) -> None:
+        audio = self._buffer.slice(segment.start, segment.end)
+        with self._lock:
+            self._waiting.append((segment, audio))
+            self._idle.clear()
+            if not self._busy:
+                self._busy = True
+                self._pool.submit(self._decode_next)
+
+    def _decode_next(self) -> None:
+        """Decode the oldest waiting segment, deliver it, then chain the next: one decode in flight per
+        stream keeps utterances in order and lets each use the previous text as context."""
+        with self._lock:
+            segment, audio = self._waiting.popleft()
+        try:
+            began = time.perf_counter()
+            decoded = self._decoder.decode(to_whisper_rate(normalize_level(audio)), self._options, self._previous_text)
+            if filters.keep(decoded, segment):
+                self._previous_text = decoded.text
+                self._deliver(segment, decoded, (time.perf_counter() - began) * 1000)
+        except BaseException as exc:
+            self.error = self.error or exc
+        with self._lock:
+            if self._waiting:
+                self._pool.submit(self._decode_next)
+            else:
+                self._busy = False
+                self._idle.set()
+
+    def _deliver(self, segment: Segment, decoded: Decoded, decode_ms: float) -> None:
+        self._sequence += 1
+        base_ms = self._offset_ms + segment.start // 8
+        tokens: list[Token] = []
+        for w in decoded.words:
+            start, end = base_ms + round(w.start_s * 1000), base_ms + round(w.end_s * 1000)
+            if tokens and not any(ch.isalnum() for ch in w.text):
+                last = tokens[-1]  # punctuation belongs to the word before it
+                tokens[-1] = Token(last.text + w.text, last.start_ms, last.end_ms, last.confidence)
+                continue
+            tokens.append(Token(text=w.text, start_ms=start, end_ms=end, confidence=round(w.probability, 3)))
+        self._on_utterance(
+            Utterance(
+                sequence=self._sequence,
+                start_ms=self._offset_ms + segment.speech_start // 8,
+                end_ms=self._offset_ms + segment.speech_end // 8,
+                text=decoded.text,
+                tokens=tuple(tokens),
+                forced=segment.forced,
+                decode_ms=round(decode_ms, 1),
+            )
+        )

@@ -1,0 +1,151 @@
+"""Whisper decoding of one utterance with CTranslate2 (via faster-whisper's model and tokenizer).
+
+faster-whisper's `transcribe` pads every input to 30 s, so a 3 s utterance costs as much as a 30 s one.
+Here the encoder sees only the utterance (plus a short silent tail), which CTranslate2 accepts: on one
+core, encoding 30 s of features takes ~325 ms, 5 s takes ~16 ms. The output length is bounded by the
+audio length, so a repetition loop cannot run for seconds.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+from faster_whisper import WhisperModel
+from faster_whisper.tokenizer import Tokenizer
+from faster_whisper.transcribe import get_suppressed_tokens
+
+from connect_transcribe.speech.audio import WHISPER_RATE
+from connect_transcribe.speech.models import ModelFiles
+
+MAX_FRAMES = 3000  # 30 s of features: Whisper's positional embedding length
+HOP = 160
+MAX_PROMPT_TOKENS = 223
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    beam_size: int = 1
+    fallback_beam_size: int = 5  # retried once when the first pass looks like a loop or is very unsure
+    pad_seconds: float = 0.5  # silent tail appended before encoding
+    use_previous_text: bool = True  # condition on the stream's previous utterance
+    initial_prompt: str | None = None  # domain vocabulary, used when there is no previous text
+    max_tokens_per_second: float = 8.0
+    compression_ratio_threshold: float = 2.4
+    logprob_threshold: float = -1.0
+    word_timestamps: bool = False
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    start_s: float
+    end_s: float
+    probability: float
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    avg_logprob: float
+    no_speech_prob: float
+    compression_ratio: float
+    words: tuple[Word, ...] = field(default_factory=tuple)
+    retried: bool = False
+
+
+def compression_ratio(text: str) -> float:
+    data = text.encode("utf-8")
+    return len(data) / len(zlib.compress(data)) if data else 0.0
+
+
+class WhisperDecoder:
+    """One loaded model shared by every stream; `workers` decodes may run at once (CTranslate2 replicas)."""
+
+    def __init__(
+        self, files: ModelFiles, *, workers: int = 1, threads_per_worker: int = 1, language: str = "en"
+    ) -> None:
+        self.files = files
+        self._model = WhisperModel(
+            str(files.path),
+            device="cpu",
+            compute_type="int8",
+            cpu_threads=threads_per_worker,
+            num_workers=workers,
+            local_files_only=True,
+        )
+        self._tokenizer = Tokenizer(
+            self._model.hf_tokenizer,
+            files.multilingual,
+            task="transcribe",
+            language=language if files.multilingual else None,
+        )
+        self._suppress = list(get_suppressed_tokens(self._tokenizer, (-1,)) or ())
+
+    def decode(self, audio: np.ndarray, options: DecodeOptions, previous_text: str | None = None) -> Decoded:
+        """`audio`: 16 kHz float32 mono, one utterance (at most 30 s)."""
+        tail = np.zeros(int(options.pad_seconds * WHISPER_RATE), dtype=np.float32)
+        features = self._model.feature_extractor(np.concatenate((audio, tail)), padding=0)
+        frames = min(features.shape[-1] - features.shape[-1] % 2, MAX_FRAMES)
+        features = features[:, :frames]
+        encoder_output = self._model.encode(features)
+        prompt = self._prompt(previous_text if options.use_previous_text else None, options.initial_prompt)
+        seconds = audio.size / WHISPER_RATE
+        max_length = min(448 - len(prompt), int(10 + options.max_tokens_per_second * seconds))
+
+        decoded = self._generate(encoder_output, prompt, options.beam_size, max_length)
+        if options.fallback_beam_size > options.beam_size and (
+            decoded.compression_ratio > options.compression_ratio_threshold
+            or decoded.avg_logprob < options.logprob_threshold
+        ):
+            retry = self._generate(encoder_output, prompt, options.fallback_beam_size, max_length)
+            if retry.avg_logprob > decoded.avg_logprob:
+                decoded = Decoded(**{**retry.__dict__, "retried": True})
+        if options.word_timestamps and decoded.text:
+            words = self._words(decoded, encoder_output, num_frames=min(frames, int(seconds * 100)))
+            decoded = Decoded(**{**decoded.__dict__, "words": words})
+        return decoded
+
+    def _prompt(self, previous_text: str | None, initial_prompt: str | None) -> list[int]:
+        context = previous_text or initial_prompt
+        prompt: list[int] = []
+        if context:
+            prompt = [self._tokenizer.sot_prev, *self._tokenizer.encode(" " + context.strip())[-MAX_PROMPT_TOKENS:]]
+        return [*prompt, *self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
+
+    def _generate(self, encoder_output: object, prompt: list[int], beam_size: int, max_length: int) -> Decoded:
+        result = self._model.model.generate(
+            encoder_output,
+            [prompt],
+            beam_size=beam_size,
+            max_length=max(max_length, 1),
+            return_scores=True,
+            return_no_speech_prob=True,
+            suppress_blank=True,
+            suppress_tokens=self._suppress,
+        )[0]
+        tokens = [t for t in result.sequences_ids[0] if t < self._tokenizer.eot]
+        text = self._tokenizer.decode(tokens).strip()
+        # With the default length penalty (1.0) CTranslate2's score is the log-prob averaged over tokens.
+        avg_logprob = float(result.scores[0]) if tokens else -10.0
+        return Decoded(
+            text=text,
+            avg_logprob=avg_logprob,
+            no_speech_prob=float(result.no_speech_prob),
+            compression_ratio=compression_ratio(text),
+        )
+
+    def _words(self, decoded: Decoded, encoder_output: object, num_frames: int) -> tuple[Word, ...]:
+        tokens = self._tokenizer.encode(" " + decoded.text)
+        alignment = self._model.find_alignment(self._tokenizer, [tokens], encoder_output, num_frames)
+        return tuple(
+            Word(
+                text=w["word"].strip(),
+                start_s=float(w["start"]),
+                end_s=float(w["end"]),
+                probability=float(w["probability"]),
+            )
+            for w in (alignment[0] if alignment else [])
+            if w["word"].strip()
+        )

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import pytest
+from connect_transcribe.speech.endpointer import Segment
+from connect_transcribe.speech.filters import keep
+from connect_transcribe.speech.whisper import Decoded
+
+SPEECHY = Segment(start=0, end=25600, speech_start=0, speech_end=25600, speech_windows=80)  # 80 of 100 windows
+SPARSE = Segment(start=0, end=25600, speech_start=0, speech_end=25600, speech_windows=10)
+
+
+def decoded(text: str, no_speech: float = 0.05, logprob: float = -0.3) -> Decoded:
+    return Decoded(text=text, avg_logprob=logprob, no_speech_prob=no_speech, compression_ratio=1.0)
+
+
+@pytest.mark.parametrize("text", ["", " ", "...", "?!"])
+def test_empty_text_is_dropped(text: str) -> None:
+    assert not keep(decoded(text), SPEECHY)
+
+
+def test_thank_you_said_clearly_is_kept() -> None:
+    assert keep(decoded("Thank you."), SPEECHY)
+
+
+@pytest.mark.parametrize(
+    ("text", "no_speech", "logprob", "segment"),
+    [("Thank you.", 0.6, -0.3, SPEECHY), ("you", 0.05, -1.2, SPEECHY), ("Thanks for watching!", 0.05, -0.3, SPARSE)],
+)
+def test_known_hallucinations_without_support_in_the_audio_are_dropped(text, no_speech, logprob, segment) -> None:
+    assert not keep(decoded(text, no_speech, logprob), segment)
+
+
+def test_unsure_text_on_likely_non_speech_is_dropped() -> None:
+    assert not keep(decoded("la la la la", no_speech=0.9, logprob=-1.4), SPEECHY)
+    assert keep(decoded("my account is locked", no_speech=0.9, logprob=-0.2), SPEECHY)
