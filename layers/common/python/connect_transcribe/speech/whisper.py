@@ -1,8 +1,8 @@
 """Whisper decoding of one utterance with CTranslate2 (via faster-whisper's model and tokenizer).
 
 faster-whisper's `transcribe` pads every input to 30 s, so a 3 s utterance costs as much as a 30 s one.
-Here the encoder sees only the utterance (plus a short silent tail), which CTranslate2 accepts: on one
-core, encoding 30 s of features takes ~325 ms, 5 s takes ~16 ms. The output length is bounded by the
+Here the encoder sees only the utterance plus a silent tail (at least a 5 s window), which CTranslate2
+accepts: on one core, encoding 30 s of features takes ~325 ms, 5 s takes ~16 ms. The output length is bounded by the
 audio length, so a repetition loop cannot run for seconds.
 """
 
@@ -29,6 +29,9 @@ class DecodeOptions:
     beam_size: int = 1
     fallback_beam_size: int = 5  # retried once when the first pass looks like a loop or is very unsure
     pad_seconds: float = 0.5  # silent tail appended before encoding
+    # Shorter windows make Whisper loop on short replies ("Yes." -> "Yeah Yeah Yeah"); measured on
+    # espeak clips: 1-3 s windows loop, 4-5 s do not, at ~30 ms per decode on one core.
+    min_window_seconds: float = 5.0
     use_previous_text: bool = True  # condition on the stream's previous utterance
     initial_prompt: str | None = None  # domain vocabulary, used when there is no previous text
     max_tokens_per_second: float = 8.0
@@ -85,7 +88,8 @@ class WhisperDecoder:
 
     def decode(self, audio: np.ndarray, options: DecodeOptions, previous_text: str | None = None) -> Decoded:
         """`audio`: 16 kHz float32 mono, one utterance (at most 30 s)."""
-        tail = np.zeros(int(options.pad_seconds * WHISPER_RATE), dtype=np.float32)
+        tail_seconds = max(options.pad_seconds, options.min_window_seconds - audio.size / WHISPER_RATE)
+        tail = np.zeros(int(tail_seconds * WHISPER_RATE), dtype=np.float32)
         features = self._model.feature_extractor(np.concatenate((audio, tail)), padding=0)
         frames = min(features.shape[-1] - features.shape[-1] % 2, MAX_FRAMES)
         features = features[:, :frames]

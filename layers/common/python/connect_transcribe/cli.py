@@ -1,0 +1,98 @@
+"""The `connect-transcribe` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from connect_transcribe.logic.redaction import Redactor
+from connect_transcribe.settings import RedactionOutput
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="connect-transcribe", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    transcribe = commands.add_parser(
+        "transcribe",
+        help="transcribe a call recording through the live streaming path",
+        description="Stereo WAV: channel 0 = customer, channel 1 = agent (mono: one participant, the customer). "
+        "Any sample rate; audio is resampled to 8 kHz as the phone network would carry it.",
+    )
+    transcribe.add_argument("file", type=Path)
+    transcribe.add_argument("--format", choices=("text", "json"), default="text")
+    transcribe.add_argument("--redaction", choices=[m.value for m in RedactionOutput], default="redacted")
+    transcribe.add_argument("--engine", default="tiny.en", help="tiny.en (default), base, or dir:/path/to/ct2-model")
+    transcribe.add_argument("--language", default="en-US")
+    transcribe.add_argument("--tokens", action="store_true", help="include word-level tokens (json)")
+
+    args = parser.parse_args(argv)
+    if args.command == "transcribe":
+        return _transcribe(args)
+    return 2  # pragma: no cover - argparse enforces a command
+
+
+def _transcribe(args: argparse.Namespace) -> int:
+    from connect_transcribe.speech.engine import EngineSettings, UnsupportedLanguage, WhisperEngine
+    from connect_transcribe.speech.models import ModelError
+    from connect_transcribe.speech.offline import transcribe_file
+    from connect_transcribe.wav import WavError
+
+    try:
+        engine = WhisperEngine(EngineSettings(engine=args.engine))
+    except ModelError as exc:
+        print(f"connect-transcribe: {exc}", file=sys.stderr)
+        return 2
+    try:
+        result = transcribe_file(
+            engine,
+            args.file,
+            language=args.language,
+            tokens=args.tokens,
+            progress=sys.stderr,
+        )
+    except (WavError, UnsupportedLanguage, FileNotFoundError) as exc:
+        print(f"connect-transcribe: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.close()
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+
+    redactor = Redactor()
+    mode = RedactionOutput(args.redaction)
+    items = []
+    for role, utt in result.utterances:
+        out = redactor.output(utt.text, mode)
+        item: dict[str, object] = {"role": role, "start": utt.start_ms, "end": utt.end_ms, "text": out.text}
+        if out.unredacted is not None:
+            item["unredactedText"] = out.unredacted
+        if args.tokens:
+            item["tokens"] = [
+                {
+                    "text": redactor.output(t.text, mode).text,
+                    "start": t.start_ms,
+                    "end": t.end_ms,
+                    "confidence": t.confidence,
+                }
+                for t in utt.tokens
+            ]
+        items.append(item)
+    if args.format == "json":
+        json.dump({"utterances": items}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for item in items:
+            print(f"[{_clock(int(item['start']))} - {_clock(int(item['end']))}] {item['role']:>8}: {item['text']}")
+    return 0
+
+
+def _clock(ms: int) -> str:
+    minutes, rest = divmod(ms, 60_000)
+    return f"{minutes:02d}:{rest / 1000:06.3f}"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

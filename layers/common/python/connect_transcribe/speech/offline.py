@@ -1,0 +1,71 @@
+"""Transcribe a recording through the same streaming path as a live call, faster than real time."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from connect_transcribe.speech.audio import PHONE_RATE, to_phone_rate
+from connect_transcribe.speech.engine import SpeechEngine, StreamOptions
+from connect_transcribe.speech.recognizer import Utterance
+from connect_transcribe.wav import read_wav, to_pcm16
+
+CHUNK_MS = 100
+ROLES = ("customer", "agent")
+
+
+@dataclass
+class FileTranscript:
+    utterances: list[tuple[str, Utterance]] = field(default_factory=list)  # (role, utterance) in time order
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def transcribe_file(
+    engine: SpeechEngine, path: Path, *, language: str = "en-US", tokens: bool = False, progress: TextIO | None = None
+) -> FileTranscript:
+    audio = read_wav(path)
+    result = FileTranscript(seconds=audio.seconds)
+    if audio.rate != PHONE_RATE:
+        result.notes.append(f"resampled {audio.rate} Hz to {PHONE_RATE} Hz, as the phone network would carry it")
+    if len(audio.channels) > len(ROLES):
+        result.notes.append(f"{len(audio.channels)} channels: using the first two (customer, agent)")
+    channels = [to_phone_rate(c, audio.rate) for c in audio.channels[: len(ROLES)]]
+    lock = threading.Lock()
+
+    def collector(role: str):  # type: ignore[no-untyped-def]
+        def on_utterance(utterance: Utterance) -> None:
+            with lock:
+                result.utterances.append((role, utterance))
+
+        return on_utterance
+
+    streams = [
+        engine.stream(StreamOptions(language=language, detailed_token=tokens), collector(role))
+        for role, _ in zip(ROLES, channels, strict=False)
+    ]
+    pcm = [to_pcm16(c) for c in channels]
+    step = PHONE_RATE * CHUNK_MS // 1000 * 2
+    total = max(len(p) for p in pcm)
+    show = progress is not None and progress.isatty() and audio.seconds > 30
+    for offset in range(0, total, step):
+        for stream, data in zip(streams, pcm, strict=True):
+            if offset < len(data):
+                stream.feed(data[offset : offset + step])
+        if show and offset % (step * 50) == 0:
+            _bar(progress, offset / total)  # type: ignore[arg-type]
+    for stream in streams:
+        stream.flush()
+    if show:
+        _bar(progress, 1.0)  # type: ignore[arg-type]
+        progress.write("\n")  # type: ignore[union-attr]
+    result.utterances.sort(key=lambda item: (item[1].start_ms, item[0]))
+    return result
+
+
+def _bar(out: TextIO, fraction: float, width: int = 40) -> None:
+    filled = int(fraction * width)
+    out.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%}")
+    out.flush()
