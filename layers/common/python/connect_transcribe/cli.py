@@ -63,7 +63,8 @@ def _transcribe(args: argparse.Namespace) -> int:
 
     redactor = Redactor()
     mode = RedactionOutput(args.redaction)
-    items = []
+    items: list[dict[str, object]] = []
+    lines: list[str] = []
     for role, utt in result.utterances:
         out = redactor.output(utt.text, mode)
         item: dict[str, object] = {"role": role, "start": utt.start_ms, "end": utt.end_ms, "text": out.text}
@@ -80,12 +81,12 @@ def _transcribe(args: argparse.Namespace) -> int:
                 for t in utt.tokens
             ]
         items.append(item)
+        lines.append(f"[{_clock(utt.start_ms)} - {_clock(utt.end_ms)}] {role:>8}: {out.text}")
     if args.format == "json":
         json.dump({"utterances": items}, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        for item in items:
-            print(f"[{_clock(int(item['start']))} - {_clock(int(item['end']))}] {item['role']:>8}: {item['text']}")
+        print("\n".join(lines))
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -35,7 +36,7 @@ def transcribe_file(
     channels = [to_phone_rate(c, audio.rate) for c in audio.channels[: len(ROLES)]]
     lock = threading.Lock()
 
-    def collector(role: str):  # type: ignore[no-untyped-def]
+    def collector(role: str) -> Callable[[Utterance], None]:
         def on_utterance(utterance: Utterance) -> None:
             with lock:
                 result.utterances.append((role, utterance))
