@@ -21,8 +21,8 @@ class EndpointSettings:
     release: float = 0.35  # below this the window counts as silence
     min_silence_ms: int = 300
     min_speech_ms: int = 200
-    pre_roll_ms: int = 200
-    post_pad_ms: int = 100
+    pre_roll_ms: int = 300
+    post_pad_ms: int = 200
     max_utterance_ms: int = 15_000
     cut_search_ms: int = 2_000  # where to look for the quietest window before a forced cut
 
