@@ -39,7 +39,7 @@ def test_clicks_shorter_than_the_minimum_speech_are_ignored() -> None:
 
 
 def test_a_monologue_is_cut_at_the_maximum_length_at_its_quietest_window() -> None:
-    ep = Endpointer(EndpointSettings(max_utterance_ms=3200, cut_search_ms=1600, pre_roll_ms=0))
+    ep = Endpointer(EndpointSettings(max_utterance_ms=3200, cut_search_ms=1600, pre_roll_ms=0, post_pad_ms=0))
     probs = windows((0.9, 80)) + [0.9] * 100
     probs[85] = 0.36  # a breath: the quietest window in the search range before the 100-window limit
     segments = ep.push(probs) + ep.flush()
