@@ -16,7 +16,7 @@ CDK_ARGS ?=
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(shell node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/')
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: help install test synth lint format deploy diff clean
+.PHONY: help install test synth lint format deploy diff clean bench bench-speech speech-data
 
 help:
 	@echo "make install   create .venv, install pinned packages, Lambda wheels and the CDK CLI (aws-cdk@2)"
@@ -24,6 +24,7 @@ help:
 	@echo "make test      run the test suite (unit, integration with moto, infrastructure)"
 	@echo "make lint      ruff + mypy"
 	@echo "make deploy    cdk deploy into the account of your current AWS credentials"
+	@echo "make bench     run the benchmarks (bench-speech: WER, latency, streams per core)"
 
 install: $(VENV)/.installed
 
@@ -52,6 +53,19 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Test calls for the speech benchmark, generated with espeak-ng (deterministic for one espeak-ng version).
+SPEECH_DATA := .build/speech-data
+$(SPEECH_DATA)/manifest.json: $(wildcard bench/speech/*.py)
+	@command -v espeak-ng >/dev/null || { echo "espeak-ng is required: apt-get install espeak-ng"; exit 1; }
+	$(PY) -m bench.speech.make_calls --out $(SPEECH_DATA) --set all
+
+speech-data: install $(SPEECH_DATA)/manifest.json
+
+bench-speech: speech-data
+	$(PY) -m bench.speech.bench --data $(SPEECH_DATA)
+
+bench: bench-speech
 
 deploy: install
 	$(CDK_CLI) deploy --all $(CDK_ARGS)

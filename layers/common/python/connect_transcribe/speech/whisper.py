@@ -141,8 +141,9 @@ class WhisperDecoder:
             no_repeat_ngram_size=options.no_repeat_ngram_size,
         )[0]
         if not result.sequences_ids:  # beam search can end with no finished hypothesis
-            return Decoded(text="", avg_logprob=-10.0, no_speech_prob=float(result.no_speech_prob),
-                           compression_ratio=0.0)
+            return Decoded(
+                text="", avg_logprob=-10.0, no_speech_prob=float(result.no_speech_prob), compression_ratio=0.0
+            )
         tokens = [t for t in result.sequences_ids[0] if t < self._tokenizer.eot]
         text = self._tokenizer.decode(tokens).strip()
         # With the default length penalty (1.0) CTranslate2's score is the log-prob averaged over tokens.
