@@ -89,6 +89,7 @@ class WhisperEngine:
             endpoint=self.settings.endpoint,
             offset_ms=options.offset_ms,
             on_utterance=on_utterance,
+            language=options.language.split("-")[0],
         )
 
     def close(self) -> None:

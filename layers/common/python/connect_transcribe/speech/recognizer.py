@@ -70,7 +70,9 @@ class StreamRecognizer:
         endpoint: EndpointSettings,
         offset_ms: int,
         on_utterance: Callable[[Utterance], None],
+        language: str = "en",
     ) -> None:
+        self._language = language
         self._vad = vad
         self._decoder = decoder
         self._pool = pool
@@ -120,7 +122,9 @@ class StreamRecognizer:
             segment, audio = self._waiting.popleft()
         try:
             began = time.perf_counter()
-            decoded = self._decoder.decode(to_whisper_rate(normalize_level(audio)), self._options, self._previous_text)
+            decoded = self._decoder.decode(
+                to_whisper_rate(normalize_level(audio)), self._options, self._previous_text, self._language
+            )
             if filters.keep(decoded, segment):
                 self._previous_text = decoded.text
                 self._deliver(segment, decoded, (time.perf_counter() - began) * 1000)

@@ -9,7 +9,7 @@ audio length, so a repetition loop cannot run for seconds.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from faster_whisper import WhisperModel
@@ -72,9 +72,7 @@ def compression_ratio(text: str) -> float:
 class WhisperDecoder:
     """One loaded model shared by every stream; `workers` decodes may run at once (CTranslate2 replicas)."""
 
-    def __init__(
-        self, files: ModelFiles, *, workers: int = 1, threads_per_worker: int = 1, language: str = "en"
-    ) -> None:
+    def __init__(self, files: ModelFiles, *, workers: int = 1, threads_per_worker: int = 1) -> None:
         self.files = files
         self._model = WhisperModel(
             str(files.path),
@@ -84,49 +82,69 @@ class WhisperDecoder:
             num_workers=workers,
             local_files_only=True,
         )
-        self._tokenizer = Tokenizer(
-            self._model.hf_tokenizer,
-            files.multilingual,
-            task="transcribe",
-            language=language if files.multilingual else None,
-        )
-        self._suppress = list(get_suppressed_tokens(self._tokenizer, (-1,)) or ())
+        self._tokenizers: dict[str, Tokenizer] = {}
+        self._suppress = list(get_suppressed_tokens(self.tokenizer("en"), (-1,)) or ())
 
-    def decode(self, audio: np.ndarray, options: DecodeOptions, previous_text: str | None = None) -> Decoded:
+    def tokenizer(self, language: str) -> Tokenizer:
+        """Per ISO 639-1 language for multilingual models; English-only models have one tokenizer."""
+        key = language if self.files.multilingual else ""
+        if key not in self._tokenizers:
+            self._tokenizers[key] = Tokenizer(
+                self._model.hf_tokenizer,
+                self.files.multilingual,
+                task="transcribe",
+                language=language if self.files.multilingual else None,
+            )
+        return self._tokenizers[key]
+
+    def decode(
+        self, audio: np.ndarray, options: DecodeOptions, previous_text: str | None = None, language: str = "en"
+    ) -> Decoded:
         """`audio`: 16 kHz float32 mono, one utterance (at most 30 s)."""
+        tokenizer = self.tokenizer(language)
         tail_seconds = max(options.pad_seconds, options.min_window_seconds - audio.size / WHISPER_RATE)
         tail = np.zeros(int(tail_seconds * WHISPER_RATE), dtype=np.float32)
         features = self._model.feature_extractor(np.concatenate((audio, tail)), padding=0)
         frames = min(features.shape[-1] - features.shape[-1] % 2, MAX_FRAMES)
         features = features[:, :frames]
         encoder_output = self._model.encode(features)
-        prompt = self._prompt(previous_text if options.use_previous_text else None, options.initial_prompt)
+        context = previous_text if options.use_previous_text else None
+        prompt = _prompt(tokenizer, context or options.initial_prompt)
         seconds = audio.size / WHISPER_RATE
         # CTranslate2 counts the prompt in max_length; the text budget grows with the audio's length.
         max_length = min(448, len(prompt) + int(10 + options.max_tokens_per_second * seconds))
 
-        decoded = self._generate(encoder_output, prompt, options.beam_size, max_length, options)
+        decoded = self._generate(
+            tokenizer, encoder_output, prompt, beam_size=options.beam_size, max_length=max_length, options=options
+        )
         if options.fallback_beam_size > options.beam_size and (
             decoded.compression_ratio > options.compression_ratio_threshold
             or decoded.avg_logprob < options.logprob_threshold
         ):
-            retry = self._generate(encoder_output, prompt, options.fallback_beam_size, max_length, options)
+            retry = self._generate(
+                tokenizer,
+                encoder_output,
+                prompt,
+                beam_size=options.fallback_beam_size,
+                max_length=max_length,
+                options=options,
+            )
             if retry.avg_logprob > decoded.avg_logprob:
-                decoded = Decoded(**{**retry.__dict__, "retried": True})
+                decoded = replace(retry, retried=True)
         if options.word_timestamps and decoded.text:
-            words = self._words(decoded, encoder_output, num_frames=min(frames, int(seconds * 100)))
-            decoded = Decoded(**{**decoded.__dict__, "words": words})
+            words = self._words(tokenizer, decoded, encoder_output, num_frames=min(frames, int(seconds * 100)))
+            decoded = replace(decoded, words=words)
         return decoded
 
-    def _prompt(self, previous_text: str | None, initial_prompt: str | None) -> list[int]:
-        context = previous_text or initial_prompt
-        prompt: list[int] = []
-        if context:
-            prompt = [self._tokenizer.sot_prev, *self._tokenizer.encode(" " + context.strip())[-MAX_PROMPT_TOKENS:]]
-        return [*prompt, *self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
-
     def _generate(
-        self, encoder_output: object, prompt: list[int], beam_size: int, max_length: int, options: DecodeOptions
+        self,
+        tokenizer: Tokenizer,
+        encoder_output: object,
+        prompt: list[int],
+        *,
+        beam_size: int,
+        max_length: int,
+        options: DecodeOptions,
     ) -> Decoded:
         result = self._model.model.generate(
             encoder_output,
@@ -144,8 +162,8 @@ class WhisperDecoder:
             return Decoded(
                 text="", avg_logprob=-10.0, no_speech_prob=float(result.no_speech_prob), compression_ratio=0.0
             )
-        tokens = [t for t in result.sequences_ids[0] if t < self._tokenizer.eot]
-        text = self._tokenizer.decode(tokens).strip()
+        tokens = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
+        text = tokenizer.decode(tokens).strip()
         # With the default length penalty (1.0) CTranslate2's score is the log-prob averaged over tokens.
         avg_logprob = float(result.scores[0]) if tokens else -10.0
         return Decoded(
@@ -155,9 +173,11 @@ class WhisperDecoder:
             compression_ratio=compression_ratio(text),
         )
 
-    def _words(self, decoded: Decoded, encoder_output: object, num_frames: int) -> tuple[Word, ...]:
-        tokens = self._tokenizer.encode(" " + decoded.text)
-        alignment = self._model.find_alignment(self._tokenizer, [tokens], encoder_output, num_frames)
+    def _words(
+        self, tokenizer: Tokenizer, decoded: Decoded, encoder_output: object, num_frames: int
+    ) -> tuple[Word, ...]:
+        tokens = tokenizer.encode(" " + decoded.text)
+        alignment = self._model.find_alignment(tokenizer, [tokens], encoder_output, num_frames)
         return tuple(
             Word(
                 text=w["word"].strip(),
@@ -168,3 +188,10 @@ class WhisperDecoder:
             for w in (alignment[0] if alignment else [])
             if w["word"].strip()
         )
+
+
+def _prompt(tokenizer: Tokenizer, context: str | None) -> list[int]:
+    prompt: list[int] = []
+    if context:
+        prompt = [tokenizer.sot_prev, *tokenizer.encode(" " + context.strip())[-MAX_PROMPT_TOKENS:]]
+    return [*prompt, *tokenizer.sot_sequence, tokenizer.no_timestamps]
