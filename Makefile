@@ -54,10 +54,11 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Test calls for the speech benchmark, generated with espeak-ng (deterministic for one espeak-ng version).
+# Test calls for the speech benchmark, generated with espeak-ng and flite (deterministic per tool version).
 SPEECH_DATA := .build/speech-data
 $(SPEECH_DATA)/manifest.json: $(wildcard bench/speech/*.py)
-	@command -v espeak-ng >/dev/null || { echo "espeak-ng is required: apt-get install espeak-ng"; exit 1; }
+	@command -v espeak-ng >/dev/null && command -v flite >/dev/null || \
+		{ echo "espeak-ng and flite are required: apt-get install espeak-ng flite"; exit 1; }
 	$(PY) -m bench.speech.make_calls --out $(SPEECH_DATA) --set all
 
 speech-data: install $(SPEECH_DATA)/manifest.json

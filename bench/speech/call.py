@@ -21,7 +21,7 @@ HOLD_ROLE = "customer"
 # Ring-back is what a caller hears before the agent answers: the track to the customer carries it.
 RINGBACK_ROLE = "agent"
 # espeak's "mm-hmm" and "uh-huh" are hard to recognize even for people ("uh-huh" comes out as "uh-uh"), so
-# they are two of five; its "yeah" is heard as "yes".
+# they are two of five; its "yeah" is heard as "yes". flite reads "mm-hmm" as letters and "uh-huh" clipped.
 BACKCHANNELS = ["Okay.", "Right.", "I see.", "Mm-hmm.", "Uh-huh."]
 MS = telephone.RATE // 1000
 
