@@ -159,6 +159,17 @@ def main(argv: list[str] | None = None) -> None:
             print(f"| {name} | {set_name} | {oracle.rate:.1%} | {streaming.rate:.1%} | {false_alarms} |", flush=True)
         engine.close()
 
+    print("\n| set | voices | oracle WER | streaming WER |  (default configuration, by text-to-speech engine)")
+    print("|---|---|---|---|")
+    engine = WhisperEngine(EngineSettings(decode_workers=cores))
+    for set_name, calls in sets.items():
+        for tts in ("flite", "espeak"):
+            subset = [c for c in calls if c.utterances and c.utterances[0].voice.startswith(tts)]
+            if subset:
+                oracle, (streaming, _) = oracle_errors(engine, subset), streaming_errors(engine, subset)
+                print(f"| {set_name} | {tts} | {oracle.rate:.1%} | {streaming.rate:.1%} |", flush=True)
+    engine.close()
+
     engine = WhisperEngine(EngineSettings(decode_workers=1, threads_per_worker=1))
     audio, cpu = cpu_per_stream(engine, sets["dev"])
     engine.close()
