@@ -89,3 +89,29 @@ def test_cli_refuses_a_file_that_is_not_a_wav(capsys: pytest.CaptureFixture[str]
     bogus.write_bytes(b"definitely not RIFF")
     assert cli.main(["transcribe", str(bogus)]) == 2
     assert "not a PCM WAV file" in capsys.readouterr().err
+
+
+def test_detailed_tokens_are_timed_inside_their_utterance(engine: WhisperEngine, call: Call) -> None:
+    out: list[Utterance] = []
+    stream = engine.stream(StreamOptions(detailed_token=True), out.append)
+    stream.feed(call.pcm("agent"))
+    stream.flush()
+    with_tokens = [u for u in out if u.tokens]
+    assert len(with_tokens) == len(out) > 0
+    for utt in with_tokens:
+        starts = [t.start_ms for t in utt.tokens]
+        assert starts == sorted(starts)
+        assert utt.start_ms - 400 <= starts[0] and utt.tokens[-1].end_ms <= utt.end_ms + 600
+        assert all(0.0 <= t.confidence <= 1.0 and t.text for t in utt.tokens)
+
+
+def test_cli_output_with_tokens_holds_nothing_left_to_redact(capsys: pytest.CaptureFixture[str]) -> None:
+    from connect_transcribe.logic.redaction import Redactor
+
+    assert cli.main(["transcribe", str(SAMPLE), "--format", "json", "--tokens"]) == 0
+    utterances = json.loads(capsys.readouterr().out)["utterances"]
+    again = Redactor()
+    assert any(u["tokens"] for u in utterances)
+    for utt in utterances:
+        assert again.redact(utt["text"]).spans == ()
+        assert again.redact(" ".join(t["text"] for t in utt["tokens"])).spans == ()

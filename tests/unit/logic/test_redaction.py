@@ -94,8 +94,6 @@ def test_pii_is_masked_character_for_character(text: str, expected: str) -> None
         "It went up 15 percent.",
         "I called twice, maybe three times.",
         "Can you hold on one second?",
-        "The zip code is 90210.",
-        "Order 12345678 shipped.",
         "I'm at home right now.",
         "Look at the website, it says so.",
         "oh no, oh well",
@@ -112,10 +110,23 @@ def test_kinds_are_reported_without_text() -> None:
     assert kinds(text) == [PiiKind.CARD, PiiKind.SSN, PiiKind.PHONE, PiiKind.EMAIL, PiiKind.NUMBER]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The zip code is 90210.", "The zip code is #####."),
+        ("Order 12345678 shipped.", "Order ######## shipped."),
+        ("It's 5-5-0-14-6.", "It's ##########."),
+    ],
+)
+def test_misheard_or_unlisted_digit_runs_of_five_or_more_are_redacted_by_default(text: str, expected: str) -> None:
+    assert redacted(text) == expected
+    assert Redactor(RedactionPolicy(min_any_number=None)).redact(text).text == text
+
+
 def test_short_numbers_range_is_configurable() -> None:
-    text = "my pin is 1234 and the code is 12345"
+    text = "my pin is 1234 and the code is 12"
     assert Redactor(RedactionPolicy(short_numbers=None)).redact(text).text == text
-    assert Redactor(RedactionPolicy(short_numbers=(3, 5))).redact(text).text == "my pin is #### and the code is #####"
+    assert Redactor(RedactionPolicy(short_numbers=(2, 4))).redact(text).text == "my pin is #### and the code is ##"
 
 
 def test_each_kind_can_be_switched_off() -> None:
@@ -198,3 +209,18 @@ def test_any_mix_of_words_digits_and_punctuation_keeps_shape() -> None:
         out = REDACTOR.redact(text).text
         assert len(out) == len(text)
         assert all(a == b or b == "#" for a, b in zip(text, out, strict=True))
+
+
+def test_tokens_are_redacted_by_what_the_whole_utterance_reveals() -> None:
+    text = "My card is four one one one, one one one one, one one one one, one one one one. Thanks."
+    tokens = text.split()  # the aligner's words keep their punctuation
+    out = REDACTOR.output_tokens(text, tokens, RedactionOutput.REDACTED)
+    assert out[:3] == ["My", "card", "is"]
+    assert out[-1] == "Thanks."
+    assert not any(ch.isalnum() for t in out[3:-1] for ch in t), out
+    assert REDACTOR.output_tokens(text, tokens, RedactionOutput.UNREDACTED) == tokens
+
+
+def test_a_token_the_aligner_changed_is_masked_if_it_carries_digits() -> None:
+    out = REDACTOR.output_tokens("pin 1234", ["pin", "12-34", "ok"], RedactionOutput.REDACTED)
+    assert out == ["pin", "#####", "ok"]

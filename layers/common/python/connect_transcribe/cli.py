@@ -71,14 +71,10 @@ def _transcribe(args: argparse.Namespace) -> int:
         if out.unredacted is not None:
             item["unredactedText"] = out.unredacted
         if args.tokens:
+            texts = redactor.output_tokens(utt.text, [t.text for t in utt.tokens], mode)
             item["tokens"] = [
-                {
-                    "text": redactor.output(t.text, mode).text,
-                    "start": t.start_ms,
-                    "end": t.end_ms,
-                    "confidence": t.confidence,
-                }
-                for t in utt.tokens
+                {"text": text, "start": t.start_ms, "end": t.end_ms, "confidence": t.confidence}
+                for text, t in zip(texts, utt.tokens, strict=True)
             ]
         items.append(item)
         lines.append(f"[{_clock(utt.start_ms)} - {_clock(utt.end_ms)}] {role:>8}: {out.text}")

@@ -30,9 +30,10 @@ class RedactionPolicy:
     phones: bool = True  # 7, 10, 1+10 digits, or +country code (8-15 digits)
     emails: bool = True
     short_numbers: tuple[int, int] | None = (3, 4)  # inclusive digit-count range; None disables
-    # Beyond the listed kinds: any run of at least this many digits. A card number misheard by one digit
-    # fails the Luhn check and would otherwise leak whole; 11+ digit runs are never amounts or times.
-    min_any_number: int | None = 11
+    # Beyond the listed kinds: any run of at least this many digits. Speech engines get digits wrong: a
+    # phone number heard as "5-5-0-14-6" or a card number that fails Luhn by one digit must not leak.
+    # Set to None for the listed kinds only (then 5-8 and 11-12 digit runs are not redacted).
+    min_any_number: int | None = 5
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,28 @@ class Redactor:
             return OutputText(text=masked, unredacted=text)
         return OutputText(text=masked)
 
+    def output_tokens(self, text: str, tokens: list[str], mode: RedactionOutput) -> list[str]:
+        """Token texts for `mode`, redacted by what the whole `text` reveals: digits spoken one token at a
+        time are PII together even though no single token is."""
+        if mode is RedactionOutput.UNREDACTED:
+            return list(tokens)
+        spans = self.redact(text).spans
+        out, cursor = [], 0
+        for token in tokens:
+            found = text.find(token, cursor) if token else -1
+            if found < 0:  # the aligner's token is not in the text as written: mask it unless it is a word
+                out.append(_mask(token, [Span(0, len(token), PiiKind.NUMBER)]) if _has_digit(token) else token)
+                continue
+            end = found + len(token)
+            cursor = end
+            hit = [
+                Span(max(sp.start, found) - found, min(sp.end, end) - found, sp.kind)
+                for sp in spans
+                if sp.start < end and found < sp.end
+            ]
+            out.append(_mask(token, hit))
+        return out
+
     def _number_spans(self, text: str) -> list[Span]:
         tokens = [_Token(m.group(), m.start(), m.end()) for m in TOKEN.finditer(text)]
         spans: list[Span] = []
@@ -286,6 +309,10 @@ def _groups(tokens: list[_Token]) -> list[tuple[list[_Token], _Token | None, _To
     if current:
         groups.append((current, before, None))
     return groups
+
+
+def _has_digit(text: str) -> bool:
+    return any(ch.isdigit() for ch in text) or text.lower().strip(".,") in UNITS
 
 
 def _is_amount(before: _Token | None, after: _Token | None) -> bool:
