@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from connect_transcribe.speech.audio import normalize_level, to_whisper_rate
 from connect_transcribe.speech.engine import EngineSettings, StreamOptions, WhisperEngine
 from connect_transcribe.speech.recognizer import Utterance
-from connect_transcribe.speech.whisper import DecodeOptions
+from connect_transcribe.speech.whisper import DecodeOptions, prepare
 
 from bench.speech.reference import NO_ERRORS, Call, WordErrors, load_set, word_errors
 
@@ -33,6 +32,8 @@ CONFIGS: dict[str, DecodeOptions] = {
     ),
     "no fallback": DecodeOptions(fallback_beam_size=1),
     "30 s window (faster-whisper padding)": DecodeOptions(min_window_seconds=30.0),
+    "no level normalisation": DecodeOptions(normalize_level=False),
+    "linear-interpolation resampling": DecodeOptions(resampler="linear"),
 }
 
 
@@ -55,7 +56,7 @@ def oracle_errors(engine: WhisperEngine, calls: Iterable[Call]) -> WordErrors:
         for utt in call.utterances:
             channel = call.channel(utt.role).astype(np.float32) / 32768
             start, end = max(0, (utt.start_ms - 150) * 8), (utt.end_ms + 150) * 8
-            audio = to_whisper_rate(normalize_level(channel[start:end]))
+            audio = prepare(channel[start:end], options)
             total += word_errors(utt.text, decoder.decode(audio, options).text)
     return total
 
@@ -142,26 +143,33 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, default=Path(".build/speech-data"))
     parser.add_argument("--quick", action="store_true", help="default config only, shorter latency runs")
     parser.add_argument("--streams", default="1,10,20", help="concurrent streams for the latency runs")
+    parser.add_argument("--configs", help="only configurations whose name contains one of these (comma-separated)")
+    parser.add_argument("--wer-only", action="store_true", help="skip the CPU and latency measurements")
+    parser.add_argument("--engine", default="tiny.en", help="tiny.en, base or dir:/path (see EngineSettings)")
     args = parser.parse_args(argv)
 
     sets = {name: load_set(args.data, name) for name in ("dev", "heldout")}
     configs = dict(list(CONFIGS.items())[:1]) if args.quick else CONFIGS
+    if args.configs:
+        configs = {name: o for name, o in CONFIGS.items() if any(k in name for k in args.configs.split(","))}
     cores = os.cpu_count() or 1
-    print(f"# speech benchmark: {sum(len(c) for c in sets.values())} calls, {cores} cores, engine tiny.en int8\n")
+    print(f"# speech benchmark: {sum(len(c) for c in sets.values())} calls, {cores} cores, engine {args.engine} int8\n")
 
     print("| configuration | set | oracle WER | streaming WER | non-speech utterances |")
     print("|---|---|---|---|---|")
     for name, options in configs.items():
-        engine = WhisperEngine(EngineSettings(decode=options, decode_workers=cores))
+        engine = WhisperEngine(EngineSettings(engine=args.engine, decode=options, decode_workers=cores))
         for set_name, calls in sets.items():
             oracle = oracle_errors(engine, calls)
             streaming, false_alarms = streaming_errors(engine, calls)
             print(f"| {name} | {set_name} | {oracle.rate:.1%} | {streaming.rate:.1%} | {false_alarms} |", flush=True)
         engine.close()
 
+    if args.wer_only:
+        return
     print("\n| set | voices | oracle WER | streaming WER |  (default configuration, by text-to-speech engine)")
     print("|---|---|---|---|")
-    engine = WhisperEngine(EngineSettings(decode_workers=cores))
+    engine = WhisperEngine(EngineSettings(engine=args.engine, decode_workers=cores))
     for set_name, calls in sets.items():
         for tts in ("flite", "espeak"):
             subset = [c for c in calls if c.utterances and c.utterances[0].voice.startswith(tts)]
@@ -170,7 +178,7 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"| {set_name} | {tts} | {oracle.rate:.1%} | {streaming.rate:.1%} |", flush=True)
     engine.close()
 
-    engine = WhisperEngine(EngineSettings(decode_workers=1, threads_per_worker=1))
+    engine = WhisperEngine(EngineSettings(engine=args.engine, decode_workers=1, threads_per_worker=1))
     audio, cpu = cpu_per_stream(engine, sets["dev"])
     engine.close()
     print(
@@ -180,7 +188,7 @@ def main(argv: list[str] | None = None) -> None:
 
     print("\n| streams | utterances | latency p50 | p95 | max | CPU cores used | RTF |")
     print("|---|---|---|---|---|---|---|")
-    engine = WhisperEngine(EngineSettings(decode_workers=cores))
+    engine = WhisperEngine(EngineSettings(engine=args.engine, decode_workers=cores))
     calls = sets["dev"] + sets["heldout"]
     for streams in (int(s) for s in args.streams.split(",")):
         run = realtime(engine, calls, streams, seconds=40.0 if args.quick else None)

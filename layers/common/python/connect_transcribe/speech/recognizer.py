@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from connect_transcribe.speech import filters
-from connect_transcribe.speech.audio import normalize_level, pcm16_to_float, to_whisper_rate
+from connect_transcribe.speech.audio import pcm16_to_float
 from connect_transcribe.speech.endpointer import Endpointer, EndpointSettings, Segment
 from connect_transcribe.speech.vad import VadStream
-from connect_transcribe.speech.whisper import Decoded, DecodeOptions, WhisperDecoder
+from connect_transcribe.speech.whisper import Decoded, DecodeOptions, WhisperDecoder, prepare
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ class StreamRecognizer:
         try:
             began = time.perf_counter()
             decoded = self._decoder.decode(
-                to_whisper_rate(normalize_level(audio)), self._options, self._previous_text, self._language
+                prepare(audio, self._options), self._options, self._previous_text, self._language
             )
             if filters.keep(decoded, segment):
                 self._previous_text = decoded.text

@@ -16,7 +16,7 @@ from faster_whisper import WhisperModel
 from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.transcribe import get_suppressed_tokens
 
-from connect_transcribe.speech.audio import WHISPER_RATE
+from connect_transcribe.speech.audio import WHISPER_RATE, normalize_level, to_whisper_rate
 from connect_transcribe.speech.models import ModelFiles
 
 MAX_FRAMES = 3000  # 30 s of features: Whisper's positional embedding length
@@ -44,6 +44,9 @@ class DecodeOptions:
     compression_ratio_threshold: float = 2.4
     logprob_threshold: float = -1.0
     word_timestamps: bool = False
+    # Audio preparation (8 kHz call audio -> 16 kHz model input), benchmarked like the decoding options.
+    normalize_level: bool = True
+    resampler: str = "polyphase"  # "polyphase" (Kaiser FIR) or "linear" (interpolation, for comparison)
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,16 @@ class Decoded:
     compression_ratio: float
     words: tuple[Word, ...] = field(default_factory=tuple)
     retried: bool = False
+
+
+def prepare(audio: np.ndarray, options: DecodeOptions) -> np.ndarray:
+    """8 kHz float32 call audio -> the 16 kHz model input, as `options` says."""
+    if options.normalize_level:
+        audio = normalize_level(audio)
+    if options.resampler == "linear":
+        positions = np.arange(audio.size * 2, dtype=np.float32) / 2
+        return np.interp(positions, np.arange(audio.size), audio).astype(np.float32)
+    return to_whisper_rate(audio)
 
 
 def compression_ratio(text: str) -> float:
