@@ -40,33 +40,24 @@ class Monitoring(Construct):
             self.topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
 
         self.alarms = [
-            cloudwatch.Alarm(
-                self,
+            self._alarm(
                 "SessionJobsDeadLettered",
-                alarm_description="Session jobs reached the dead-letter queue: calls are not being transcribed.",
-                metric=sessions_dead_letter_queue.metric_approximate_number_of_messages_visible(
+                "Session jobs reached the dead-letter queue: calls are not being transcribed.",
+                sessions_dead_letter_queue.metric_approximate_number_of_messages_visible(
                     period=Duration.minutes(1), statistic="Maximum"
                 ),
                 threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             ),
-            cloudwatch.Alarm(
-                self,
+            self._alarm(
                 "ApiServerErrors",
-                alarm_description="The Start/Stop API answers 5xx: starts or stops are failing.",
-                metric=api.metric_server_error(period=Duration.minutes(5), statistic="Sum"),
+                "The Start/Stop API answers 5xx: starts or stops are failing.",
+                api.metric_server_error(period=Duration.minutes(5), statistic="Sum"),
                 threshold=config.alarm_api_5xx_per_5_minutes,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             ),
-            cloudwatch.Alarm(
-                self,
+            self._alarm(
                 "FlowRequestsFailing",
-                alarm_description="connect_start/connect_stop returned status=error to a contact flow.",
-                metric=cloudwatch.Metric(
+                "connect_start/connect_stop returned status=error to a contact flow.",
+                cloudwatch.Metric(
                     namespace=config.metrics_namespace,
                     metric_name=FLOW_FAILED_METRIC,
                     dimensions_map={"service": config.service_name},
@@ -74,10 +65,22 @@ class Monitoring(Construct):
                     statistic="Sum",
                 ),
                 threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             ),
         ]
         for alarm in self.alarms:
             alarm.add_alarm_action(actions.SnsAction(self.topic))
+
+    def _alarm(
+        self, construct_id: str, description: str, metric: cloudwatch.IMetric, *, threshold: float
+    ) -> cloudwatch.Alarm:
+        """Fires on one period at or above `threshold`; no data (nothing happening) is not a breach."""
+        return cloudwatch.Alarm(
+            self,
+            construct_id,
+            alarm_description=description,
+            metric=metric,
+            threshold=threshold,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
