@@ -75,3 +75,23 @@ class ConnectFlowSettings(BaseSettings):
     secret_cache_seconds: int = Field(default=300, ge=0, validation_alias="SECRET_CACHE_SECONDS")
     # Connect gives a flow Lambda 8 s at most; the whole call to the API must finish well before.
     request_timeout_seconds: float = Field(default=5.0, gt=0, le=7.0, validation_alias="REQUEST_TIMEOUT_SECONDS")
+
+
+class GatewaySettings(BaseSettings):
+    """Media gateway worker (Fargate task or local process)."""
+
+    model_config = SettingsConfigDict(frozen=True)
+
+    table_name: str = Field(validation_alias="TABLE_NAME")
+    sessions_queue_url: str = Field(validation_alias="SESSIONS_QUEUE_URL")
+    utterances_queue_url: str = Field(validation_alias="UTTERANCES_QUEUE_URL")
+    max_sessions: int = Field(default=20, ge=1, le=500, validation_alias="MAX_SESSIONS")
+    engine: str = Field(default="tiny.en", validation_alias="ENGINE")
+    decode_workers: int | None = Field(default=None, ge=1, validation_alias="DECODE_WORKERS")
+    kvs_role_arn: str | None = Field(default=None, validation_alias="KVS_ROLE_ARN")
+    kvs_external_id: str | None = Field(default=None, validation_alias="KVS_EXTERNAL_ID")
+    kvs_endpoint_url: str | None = Field(default=None, validation_alias="KVS_ENDPOINT_URL")  # local KVS server
+    lease_seconds: int = Field(default=20, ge=5, le=300, validation_alias="LEASE_SECONDS")
+    end_of_stream_seconds: float = Field(default=10.0, gt=0, validation_alias="END_OF_STREAM_SECONDS")
+    retention_days: int = Field(default=7, ge=1, le=3650, validation_alias="RETENTION_DAYS")
+    worker_id: str | None = Field(default=None, validation_alias="WORKER_ID")

@@ -26,10 +26,17 @@ class StreamOptions:
     language: str = "en-US"
     detailed_token: bool = False
     offset_ms: int = 0  # where this stream's audio starts in the conversation (pause/resume)
+    first_sequence: int = 0  # utterances this stream already delivered (resume, takeover)
 
 
 class Recognizer(Protocol):
     def feed(self, pcm: bytes) -> None: ...
+
+    def wait_idle(self, timeout: float | None = None) -> bool: ...
+
+    def settled(self) -> tuple[int, int]:
+        """(sample, utterances delivered): where a replacement recognizer would carry on from."""
+        ...
 
     def flush(self) -> None:
         """End of stream: finish the open utterance and wait until every utterance has been delivered."""
@@ -90,6 +97,7 @@ class WhisperEngine:
             offset_ms=options.offset_ms,
             on_utterance=on_utterance,
             language=options.language.split("-")[0],
+            first_sequence=options.first_sequence,
         )
 
     def close(self) -> None:

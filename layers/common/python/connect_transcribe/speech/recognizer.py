@@ -71,6 +71,7 @@ class StreamRecognizer:
         offset_ms: int,
         on_utterance: Callable[[Utterance], None],
         language: str = "en",
+        first_sequence: int = 0,
     ) -> None:
         self._language = language
         self._vad = vad
@@ -88,7 +89,8 @@ class StreamRecognizer:
         self._idle = threading.Event()
         self._idle.set()
         self._previous_text: str | None = None
-        self._sequence = 0
+        self._sequence = first_sequence  # utterances delivered (the next one gets _sequence + 1)
+        self._pending: deque[int] = deque()  # start samples of closed segments not yet delivered or dropped
         self.error: BaseException | None = None
 
     def feed(self, pcm: bytes) -> None:
@@ -106,9 +108,31 @@ class StreamRecognizer:
         if self.error is not None:
             raise self.error
 
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until every closed segment is decoded and delivered; the open utterance stays open."""
+        return self._idle.wait(timeout)
+
+    @property
+    def samples(self) -> int:
+        """Samples fed so far."""
+        return self._buffer.end
+
+    def settled(self) -> tuple[int, int]:
+        """(sample, sequence): audio before `sample` is fully handled — its utterances delivered (`sequence` of
+        them so far), the rest silence. A new recognizer fed from `sample` on, starting at `sequence`, carries on
+        where this one would (the checkpoint for taking a session over)."""
+        with self._lock:
+            if self._pending:
+                return self._pending[0], self._sequence
+            open_since = self._endpointer.open_since
+            if open_since is not None:
+                return open_since, self._sequence
+            return max(0, self._buffer.end - self._keep), self._sequence
+
     def _enqueue(self, segment: Segment) -> None:
         audio = self._buffer.slice(segment.start, segment.end)
         with self._lock:
+            self._pending.append(segment.start)
             self._waiting.append((segment, audio))
             self._idle.clear()
             if not self._busy:
@@ -121,16 +145,19 @@ class StreamRecognizer:
         with self._lock:
             segment, audio = self._waiting.popleft()
         try:
-            began = time.perf_counter()
-            decoded = self._decoder.decode(
-                prepare(audio, self._options), self._options, self._previous_text, self._language
-            )
-            if filters.keep(decoded, segment):
-                self._previous_text = decoded.text
-                self._deliver(segment, decoded, (time.perf_counter() - began) * 1000)
+            if self.error is None:  # after a failure nothing more is delivered: no gaps in the sequence
+                began = time.perf_counter()
+                decoded = self._decoder.decode(
+                    prepare(audio, self._options), self._options, self._previous_text, self._language
+                )
+                if filters.keep(decoded, segment):
+                    self._previous_text = decoded.text
+                    self._deliver(segment, decoded, (time.perf_counter() - began) * 1000)
         except BaseException as exc:
             self.error = self.error or exc
         with self._lock:
+            if self.error is None:  # a failed delivery stays pending: settled() never moves past it
+                self._pending.popleft()
             if self._waiting:
                 self._pool.submit(self._decode_next)
             else:
@@ -138,7 +165,7 @@ class StreamRecognizer:
                 self._idle.set()
 
     def _deliver(self, segment: Segment, decoded: Decoded, decode_ms: float) -> None:
-        self._sequence += 1
+        sequence = self._sequence + 1
         base_ms = self._offset_ms + segment.start // 8
         tokens: list[Token] = []
         for w in decoded.words:
@@ -150,7 +177,7 @@ class StreamRecognizer:
             tokens.append(Token(text=w.text, start_ms=start, end_ms=end, confidence=round(w.probability, 3)))
         self._on_utterance(
             Utterance(
-                sequence=self._sequence,
+                sequence=sequence,
                 start_ms=self._offset_ms + segment.speech_start // 8,
                 end_ms=self._offset_ms + segment.speech_end // 8,
                 text=decoded.text,
@@ -159,3 +186,5 @@ class StreamRecognizer:
                 decode_ms=round(decode_ms, 1),
             )
         )
+        with self._lock:  # counted only once the callback has returned (published), see settled()
+            self._sequence = sequence

@@ -1,0 +1,183 @@
+"""Media-gateway state on the conversation table: the lease/checkpoint item, stream counters, and messages.
+
+Items (pk = CONV#<guid>):
+  sk = LEASE                    owner, leaseExpiresAt (epoch ms), checkpoint (JSON) — conditional on the owner
+  sk = STREAM#<role>            counters for the stop summary (see dynamodb_store)
+  sk = MSG#<role>#<sequence>    one published utterance; put only if absent (idempotent on the utterance id)
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from connect_transcribe.adapters.aws_errors import error_code
+from connect_transcribe.adapters.dynamodb_store import TTL_ATTRIBUTE, stream_key
+from connect_transcribe.models.gateway import Checkpoint, Lease
+from connect_transcribe.models.session import StreamRecord
+from connect_transcribe.models.utterance import UtteranceMessage
+
+LEASE = "LEASE"
+MESSAGE_PREFIX = "MSG#"
+_NAMES = {"#owner": "owner", "#expires": "leaseExpiresAt", "#cp": "checkpoint", "#v": "leaseVersion"}
+
+
+def lease_key(guid: str) -> dict[str, str]:
+    return {"pk": f"CONV#{guid}", "sk": LEASE}
+
+
+def message_key(guid: str, role: str, sequence: int) -> dict[str, str]:
+    return {"pk": f"CONV#{guid}", "sk": f"{MESSAGE_PREFIX}{role}#{sequence:08d}"}
+
+
+def _condition_failed(exc: ClientError) -> bool:
+    return error_code(exc) == "ConditionalCheckFailedException"
+
+
+class DynamoDbGatewayStore:
+    def __init__(self, table: Any, *, retention_days: int = 7) -> None:
+        """`table` is a boto3 DynamoDB Table resource."""
+        self._table = table
+        self._retention_s = retention_days * 86_400
+
+    # -- lease -----------------------------------------------------------------------------------
+
+    def acquire(self, guid: str, owner: str, *, now_ms: int, lease_ms: int) -> Lease | None:
+        try:
+            item = self._table.update_item(
+                Key=lease_key(guid),
+                UpdateExpression="SET #owner = :me, #expires = :exp, #ttl = :ttl ADD #v :one",
+                ConditionExpression="attribute_not_exists(#owner) OR #owner = :me OR #expires < :now",
+                ExpressionAttributeNames={**_NAMES, "#ttl": TTL_ATTRIBUTE},
+                ExpressionAttributeValues={
+                    ":me": owner,
+                    ":exp": now_ms + lease_ms,
+                    ":now": now_ms,
+                    ":one": 1,
+                    ":ttl": self._ttl(now_ms),
+                },
+                ReturnValues="ALL_NEW",
+            )["Attributes"]
+        except ClientError as exc:
+            if _condition_failed(exc):
+                return None
+            raise
+        raw = item.get("checkpoint")
+        return Lease(
+            guid=guid,
+            owner=owner,
+            expires_at_ms=int(item["leaseExpiresAt"]),
+            version=int(item.get("leaseVersion", 0)),
+            checkpoint=Checkpoint.model_validate_json(raw) if raw else None,
+        )
+
+    def renew(self, guid: str, owner: str, *, now_ms: int, lease_ms: int, checkpoint: Checkpoint | None) -> bool:
+        values: dict[str, Any] = {":me": owner, ":exp": now_ms + lease_ms, ":ttl": self._ttl(now_ms)}
+        update = "SET #expires = :exp, #ttl = :ttl"
+        if checkpoint is not None:
+            update += ", #cp = :cp"
+            values[":cp"] = checkpoint.model_dump_json()
+        try:
+            self._table.update_item(
+                Key=lease_key(guid),
+                UpdateExpression=update,
+                ConditionExpression="#owner = :me",
+                ExpressionAttributeNames={
+                    "#owner": "owner",
+                    "#expires": "leaseExpiresAt",
+                    "#ttl": TTL_ATTRIBUTE,
+                    **({"#cp": "checkpoint"} if checkpoint is not None else {}),
+                },
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if _condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def release(self, guid: str, owner: str, *, checkpoint: Checkpoint | None) -> None:
+        values: dict[str, Any] = {":me": owner, ":zero": 0}
+        update = "SET #expires = :zero REMOVE #owner"
+        names = {"#owner": "owner", "#expires": "leaseExpiresAt"}
+        if checkpoint is not None:
+            update = "SET #expires = :zero, #cp = :cp REMOVE #owner"
+            values[":cp"] = checkpoint.model_dump_json()
+            names["#cp"] = "checkpoint"
+        try:
+            self._table.update_item(
+                Key=lease_key(guid),
+                UpdateExpression=update,
+                ConditionExpression="#owner = :me",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if not _condition_failed(exc):  # someone else owns it now: nothing of ours to release
+                raise
+
+    def lease(self, guid: str) -> Lease | None:
+        item = self._table.get_item(Key=lease_key(guid), ConsistentRead=True).get("Item")
+        if not item:
+            return None
+        raw = item.get("checkpoint")
+        return Lease(
+            guid=guid,
+            owner=item.get("owner"),
+            expires_at_ms=int(item.get("leaseExpiresAt", 0)),
+            version=int(item.get("leaseVersion", 0)),
+            checkpoint=Checkpoint.model_validate_json(raw) if raw else None,
+        )
+
+    # -- counters and messages -------------------------------------------------------------------
+
+    def save_streams(self, streams: list[StreamRecord]) -> None:
+        for s in streams:
+            self._table.update_item(
+                Key=stream_key(s.guid, s.role.value),
+                UpdateExpression="SET total_audio_bytes = :b, audio_duration_ms = :d, transcripts = :t",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":b": s.total_audio_bytes, ":d": s.audio_duration_ms, ":t": s.transcripts},
+            )
+
+    def put_message(self, message: UtteranceMessage) -> None:
+        created = datetime.fromtimestamp(message.published_at_ms / 1000, UTC)
+        item = {
+            **message_key(message.guid, message.role.value, message.sequence),
+            "entity": "message",
+            "utteranceId": message.utterance_id,
+            "streamId": message.stream_id,
+            "role": message.role.value,
+            "sequence": message.sequence,
+            "startMs": message.start_ms,
+            "endMs": message.end_ms,
+            "createdAt": message.published_at_ms,
+            "createdDay": created.strftime("%Y-%m-%d"),
+            "body": message.model_dump_json(),
+            TTL_ATTRIBUTE: message.published_at_ms // 1000 + self._retention_s,
+        }
+        try:
+            self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as exc:
+            if not _condition_failed(exc):
+                raise  # already stored (a replay after takeover): idempotent
+
+    def messages(self, guid: str) -> list[UtteranceMessage]:
+        """Every stored message of a conversation, in (role, sequence) order."""
+        out: list[UtteranceMessage] = []
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :msg)",
+            "ExpressionAttributeValues": {":pk": f"CONV#{guid}", ":msg": MESSAGE_PREFIX},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._table.query(**kwargs)
+            out += [UtteranceMessage.model_validate_json(i["body"]) for i in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                return out
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _ttl(self, now_ms: int) -> int:
+        return now_ms // 1000 + self._retention_s

@@ -1,0 +1,44 @@
+"""Publish utterances: store the conversation message (DynamoDB), then enqueue it for delivery (SQS FIFO,
+one message group per participant stream so delivery keeps each stream's order)."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from connect_transcribe.models.utterance import UtteranceMessage
+
+
+class MessageStore(Protocol):
+    def put_message(self, message: UtteranceMessage) -> None: ...
+
+
+class SqsUtteranceQueue:
+    def __init__(self, sqs: Any, queue_url: str) -> None:
+        self._sqs = sqs
+        self._url = queue_url
+        self._fifo = queue_url.endswith(".fifo")
+
+    def send(self, message: UtteranceMessage) -> None:
+        args: dict[str, Any] = {
+            "QueueUrl": self._url,
+            "MessageBody": message.model_dump_json(),
+            "MessageAttributes": {
+                "guid": {"DataType": "String", "StringValue": message.guid},
+                "utteranceId": {"DataType": "String", "StringValue": message.utterance_id},
+            },
+        }
+        if self._fifo:  # FIFO de-duplicates a replayed utterance within 5 minutes; receivers use utteranceId beyond
+            args |= {"MessageGroupId": message.stream_id, "MessageDeduplicationId": message.utterance_id}
+        self._sqs.send_message(**args)
+
+
+class StoreAndEnqueue:
+    """The UtteranceSink the worker uses: both writes are idempotent, so a retry after a partial failure is safe."""
+
+    def __init__(self, store: MessageStore, queue: SqsUtteranceQueue) -> None:
+        self._store = store
+        self._queue = queue
+
+    def publish(self, message: UtteranceMessage) -> None:
+        self._store.put_message(message)
+        self._queue.send(message)

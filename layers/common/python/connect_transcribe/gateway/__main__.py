@@ -1,0 +1,31 @@
+"""`python -m connect_transcribe.gateway`: the media gateway worker process (Fargate task entry point)."""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+from connect_transcribe.gateway.wiring import build_worker
+from connect_transcribe.observability import logger
+from connect_transcribe.settings import GatewaySettings
+
+
+def main() -> int:
+    settings = GatewaySettings()  # from the environment
+    worker, engine = build_worker(settings)
+
+    def stop(signum: int, _frame: object) -> None:
+        logger.info("shutting down: handing sessions over", extra={"signal": signum})
+        worker.shutdown()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        worker.run()
+    finally:
+        engine.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""Small interfaces the media gateway depends on; adapters implement them for AWS and for local runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from connect_transcribe.models.gateway import Checkpoint, Lease
+from connect_transcribe.models.session import Conversation, SessionJob, StreamRecord
+from connect_transcribe.models.utterance import UtteranceMessage
+
+
+class LeaseStore(Protocol):
+    def acquire(self, guid: str, owner: str, *, now_ms: int, lease_ms: int) -> Lease | None:
+        """Take the lease if it is free, expired or already ours; None if another live worker holds it."""
+        ...
+
+    def renew(self, guid: str, owner: str, *, now_ms: int, lease_ms: int, checkpoint: Checkpoint | None) -> bool:
+        """Extend our lease (and save the checkpoint); False if we no longer hold it."""
+        ...
+
+    def release(self, guid: str, owner: str, *, checkpoint: Checkpoint | None) -> None: ...
+
+    def save_streams(self, streams: list[StreamRecord]) -> None:
+        """Write the per-participant counters the stop API reports."""
+        ...
+
+
+class UtteranceSink(Protocol):
+    def publish(self, message: UtteranceMessage) -> None:
+        """Store and enqueue one utterance; idempotent on utterance_id. Raises on failure."""
+        ...
+
+
+class ConversationReader(Protocol):
+    def get(self, guid: str) -> Conversation | None: ...
+
+
+@dataclass(frozen=True)
+class ReceivedJob:
+    receipt: str
+    job: SessionJob | None  # None: the body is not a valid job (left for the DLQ)
+    error: str | None = None
+    first_received_ms: int = 0
+
+
+class JobSource(Protocol):
+    def receive(self, max_jobs: int, wait_s: float) -> list[ReceivedJob]: ...
+
+    def extend(self, receipt: str, seconds: int) -> None:
+        """Keep the job invisible to other workers for `seconds` more (we are working on it)."""
+        ...
+
+    def retry_later(self, receipt: str, seconds: int) -> None:
+        """Hand the job back: visible to any worker after `seconds` (0 = now)."""
+        ...
+
+    def delete(self, receipt: str) -> None: ...
+
+    def resend(self, job: SessionJob) -> None:
+        """Put a copy of the job on the queue (a message may stay in flight at most 12 hours)."""
+        ...
+
+
+class Metrics(Protocol):
+    def count(self, name: str, value: float = 1) -> None: ...
+
+    def observe(self, name: str, value: float, unit: str = "Milliseconds") -> None: ...

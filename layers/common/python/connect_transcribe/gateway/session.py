@@ -1,0 +1,403 @@
+"""One conversation on one worker: own the lease, read KVS from the right place, feed a recognizer per
+participant, publish utterances as they are finalised, and finish (drain, end, fail or hand over) cleanly."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from connect_transcribe.gateway.messages import build_message
+from connect_transcribe.gateway.ports import ConversationReader, LeaseStore, Metrics, UtteranceSink
+from connect_transcribe.gateway.track import ParticipantTrack
+from connect_transcribe.logic.redaction import Redactor
+from connect_transcribe.logic.state_machine import Event
+from connect_transcribe.media.connect_stream import (
+    AudioFrame,
+    FragmentTagged,
+    KvsStreamError,
+    UnsupportedAudio,
+)
+from connect_transcribe.media.mkv import MkvError
+from connect_transcribe.media.reader import KvsReader, MediaEnded, ReaderSettings
+from connect_transcribe.media.source import MediaError, MediaSource, Selector, SelectorType
+from connect_transcribe.models.api import Role, StartSelectorType
+from connect_transcribe.models.gateway import Checkpoint, StreamCheckpoint
+from connect_transcribe.models.session import SessionJob, SessionState, StreamRecord
+from connect_transcribe.observability import logger
+from connect_transcribe.speech.engine import Recognizer, SpeechEngine, StreamOptions
+from connect_transcribe.speech.recognizer import Utterance
+
+_WORKING = frozenset({SessionState.STARTING, SessionState.STREAMING, SessionState.STOPPING})
+
+
+class Outcome(StrEnum):
+    DRAINED = "DRAINED"  # stop requested: read up to the stop point, published everything
+    ENDED = "ENDED"  # the call's media ended (no new audio, or another contact took over the stream)
+    FAILED = "FAILED"  # corrupt stream, error tag, access denied, KVS unreachable for too long
+    HANDED_OVER = "HANDED_OVER"  # worker shutting down: checkpoint saved, lease released
+    LOST_LEASE = "LOST_LEASE"  # another worker took the session over (we stalled past the lease)
+    BUSY = "BUSY"  # another live worker owns this session
+    STALE = "STALE"  # the job is for an older generation or an already-finished one
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    lease_ms: int = 20_000
+    drain_idle_s: float = 3.0  # after a stop: give up waiting for audio up to the stop point after this long idle
+    publish_retry_s: float = 60.0  # keep retrying a failing publish this long before failing the session
+    reader: ReaderSettings = field(default_factory=ReaderSettings)
+
+
+@dataclass
+class SessionDeps:
+    worker_id: str
+    leases: LeaseStore
+    conversations: ConversationReader
+    record_event: Callable[[str, int, Event], object]  # SessionService.record_gateway_event
+    media: MediaSource
+    engine: SpeechEngine
+    sink: UtteranceSink
+    metrics: Metrics
+    redactor: Redactor = field(default_factory=Redactor)
+    now_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000
+    monotonic: Callable[[], float] = time.monotonic
+
+
+class Session:
+    def __init__(self, job: SessionJob, deps: SessionDeps, settings: SessionSettings | None = None) -> None:
+        self.job = job
+        self.deps = deps
+        self.settings = settings or SessionSettings()
+        self.guid = job.guid
+        self.outcome: Outcome | None = None
+        self.error: str | None = None
+        self._reader: KvsReader | None = None
+        self._tracks: dict[Role, ParticipantTrack] = {}
+        self._checkpoint: Checkpoint | None = None
+        self._origin_ms: int | None = None
+        self._contact_id: str | None = None
+        self._stop_at_ms: int | None = None
+        self._stop_seen: float | None = None
+        self._handover = threading.Event()
+        self._lease_lost = threading.Event()
+        self._publish_failed: BaseException | None = None
+        self._media_started = False
+        self._last_progress = deps.monotonic()
+        self._lock = threading.Lock()
+        self._reconnects_reported = 0
+        self.started = threading.Event()  # the lease is ours and the session is reading: heartbeats may begin
+
+    # -- called by the worker's supervisor thread ------------------------------------------------
+
+    def request_stop(self, stop_at_ms: int) -> None:
+        """The conversation is STOPPING: read up to `stop_at_ms` (producer time), then finish."""
+        if self._stop_at_ms is None:
+            self._stop_at_ms = stop_at_ms
+            self._stop_seen = self.deps.monotonic()
+            logger.info("stop requested", extra={"guid": self.guid, "stop_at_ms": stop_at_ms})
+        if self._reached_stop() or self._drain_idle():
+            self._close_reader()
+
+    def hand_over(self) -> None:
+        """Worker shutting down: stop reading now; run() saves the checkpoint and releases the lease."""
+        self._handover.set()
+        self._close_reader()
+
+    def heartbeat(self) -> bool:
+        """Renew the lease with the latest checkpoint and save counters; False if the lease was lost."""
+        with self._lock:
+            checkpoint = self._checkpoint
+        renewed = self.deps.leases.renew(
+            self.guid,
+            self.deps.worker_id,
+            now_ms=self.deps.now_ms(),
+            lease_ms=self.settings.lease_ms,
+            checkpoint=checkpoint,
+        )
+        if not renewed:
+            logger.warning("lease lost to another worker", extra={"guid": self.guid})
+            self._lease_lost.set()
+            self._close_reader()
+            return False
+        self.deps.leases.save_streams(self._stream_records())
+        return True
+
+    def take_reconnects(self) -> int:
+        """Reconnects since the last call (for the KvsReconnects metric)."""
+        total = self._reader.reconnects if self._reader is not None else 0
+        new, self._reconnects_reported = total - self._reconnects_reported, total
+        return new
+
+    @property
+    def millis_behind_now(self) -> int | None:
+        return self._reader.millis_behind_now if self._reader is not None else None
+
+    # -- the session thread ----------------------------------------------------------------------
+
+    def run(self) -> Outcome:
+        try:
+            self.outcome = self._run()
+        except Exception as exc:  # a bug or an outage of our own stores: hand back, keep the worker alive
+            logger.exception("session crashed", extra={"guid": self.guid})
+            self.error = f"{type(exc).__name__}: {exc}"
+            self._release_quietly()
+            self.outcome = Outcome.HANDED_OVER
+        return self.outcome
+
+    def _run(self) -> Outcome:
+        d, job = self.deps, self.job
+        lease = d.leases.acquire(self.guid, d.worker_id, now_ms=d.now_ms(), lease_ms=self.settings.lease_ms)
+        if lease is None:
+            return Outcome.BUSY
+        conv = d.conversations.get(self.guid)
+        checkpoint = lease.checkpoint
+        if (
+            conv is None
+            or conv.generation != job.generation
+            or conv.state not in _WORKING
+            or (checkpoint is not None and checkpoint.generation == job.generation and checkpoint.finished)
+        ):
+            d.leases.release(self.guid, d.worker_id, checkpoint=checkpoint)
+            return Outcome.STALE
+        if conv.state is SessionState.STOPPING and conv.stop_requested_at_ms is not None:
+            self.request_stop(conv.stop_requested_at_ms)
+        start, skip = self._start_point(checkpoint)
+        self._origin_ms = checkpoint.origin_ts_ms if checkpoint else None
+        self._contact_id = checkpoint.contact_id if checkpoint else None
+        for stream in job.streams:
+            base = checkpoint.stream(stream.role) if checkpoint else StreamCheckpoint()
+            self._tracks[stream.role] = ParticipantTrack(stream.role, base, self._recognizer_factory(stream.role))
+        self._checkpoint = self._snapshot()
+        self.started.set()
+        self._reader = KvsReader(d.media, job.stream_arn, start, settings=self.settings.reader, skip_before_ms=skip)
+        if self._handover.is_set():
+            self._reader.close()
+        d.metrics.count("SessionsStarted")
+        logger.info(
+            "session started",
+            extra={
+                "guid": self.guid,
+                "generation": job.generation,
+                "selector": start.type.value,
+                "takeover": bool(skip),
+            },
+        )
+        outcome, event = self._read()
+        return self._finish(outcome, event)
+
+    def _start_point(self, checkpoint: Checkpoint | None) -> tuple[Selector, dict[Role, int]]:
+        job = self.job
+        if checkpoint is not None and checkpoint.generation == job.generation and checkpoint.fragment_ts_ms:
+            skip = {r: s.resume_ts_ms for r, s in checkpoint.streams.items() if s.resume_ts_ms is not None}
+            return Selector(SelectorType.PRODUCER_TIMESTAMP, timestamp_ms=checkpoint.fragment_ts_ms), skip
+        skip = {}
+        if checkpoint is not None:  # a resume after pause: never feed audio we already transcribed
+            skip = {r: s.resume_ts_ms for r, s in checkpoint.streams.items() if s.resume_ts_ms is not None}
+        selector = job.start_selector
+        if selector.type is StartSelectorType.FRAGMENT_NUMBER and selector.after_fragment_number:
+            # GetMedia's FRAGMENT_NUMBER starts *after* the fragment; Connect's StartFragmentNumber is the first
+            # fragment of the call, so start at its producer timestamp instead to keep its audio.
+            number = selector.after_fragment_number
+            try:
+                ts = self.deps.media.fragment_timestamp_ms(job.stream_arn, number)
+            except MediaError:
+                ts = None
+            if ts is not None:
+                return Selector(SelectorType.PRODUCER_TIMESTAMP, timestamp_ms=ts), skip
+            logger.warning("start fragment not found; starting after it", extra={"guid": self.guid})
+            return Selector(SelectorType.FRAGMENT_NUMBER, fragment_number=number), skip
+        return Selector(SelectorType.NOW), skip
+
+    def _read(self) -> tuple[Outcome, Event | None]:
+        assert self._reader is not None
+        try:
+            return self._consume(self._reader)
+        except MediaEnded:
+            if self._stop_at_ms is not None:
+                return Outcome.DRAINED, Event.DRAINED
+            return Outcome.ENDED, Event.MEDIA_ENDED
+        except (MkvError, KvsStreamError, UnsupportedAudio, MediaError) as exc:
+            self.error = f"{type(exc).__name__}: {exc}"
+            logger.error("session failed", extra={"guid": self.guid, "error": self.error})
+            return Outcome.FAILED, Event.FAILED
+        finally:
+            self._reader.close()
+
+    def _consume(self, reader: KvsReader) -> tuple[Outcome, Event | None]:
+        for event in reader.events():
+            if isinstance(event, AudioFrame):
+                self._feed(event)
+                if self._reached_stop():
+                    break
+            elif isinstance(event, FragmentTagged):
+                contact = event.fragment.contact_id
+                if self._contact_id is None:
+                    self._contact_id = contact
+                elif contact is not None and contact != self._contact_id:
+                    logger.info("another contact took over the stream", extra={"guid": self.guid})
+                    return Outcome.ENDED, Event.MEDIA_ENDED
+                with self._lock:
+                    self._checkpoint = self._snapshot()
+            if self._publish_failed is not None:
+                raise self._publish_failed
+        if self._lease_lost.is_set():
+            return Outcome.LOST_LEASE, None
+        if self._handover.is_set():
+            return Outcome.HANDED_OVER, None
+        if self._stop_at_ms is not None:
+            return Outcome.DRAINED, Event.DRAINED
+        return Outcome.ENDED, Event.MEDIA_ENDED
+
+    def _feed(self, frame: AudioFrame) -> None:
+        track = self._tracks.get(frame.role)
+        if track is None:
+            return
+        if self._origin_ms is None:
+            self._origin_ms = frame.timestamp_ms
+        track.feed(frame.pcm, frame.timestamp_ms, frame.fragment.producer_ts_ms, self._origin_ms)
+        self._last_progress = self.deps.monotonic()
+        if not self._media_started:
+            self._media_started = True
+            self._report(Event.MEDIA_STARTED)
+
+    def _finish(self, outcome: Outcome, event: Event | None) -> Outcome:
+        d = self.deps
+        if outcome is Outcome.LOST_LEASE:
+            return outcome  # the new owner carries on; anything we publish meanwhile has the same ids
+        if outcome is Outcome.HANDED_OVER:
+            for track in self._tracks.values():
+                if track.recognizer is not None:
+                    track.recognizer.wait_idle()
+            with self._lock:
+                self._checkpoint = self._snapshot()
+            d.leases.save_streams(self._stream_records())
+            d.leases.release(self.guid, d.worker_id, checkpoint=self._checkpoint)
+            return outcome
+        for track in self._tracks.values():
+            if track.recognizer is not None:
+                try:
+                    track.recognizer.flush()  # the open utterance ends here; every utterance is published
+                except Exception as exc:
+                    self.error = self.error or f"{type(exc).__name__}: {exc}"
+                    outcome, event = Outcome.FAILED, Event.FAILED
+        if self._publish_failed is not None:
+            # nothing past the failed utterance is marked settled: leave the checkpoint where it was and retry
+            d.leases.release(self.guid, d.worker_id, checkpoint=self._checkpoint)
+            raise self._publish_failed
+        final = self._snapshot(final=True)
+        d.leases.save_streams(self._stream_records())
+        d.leases.release(self.guid, d.worker_id, checkpoint=final)
+        if event is not None:
+            self._report(event)
+        if outcome is Outcome.FAILED:
+            d.metrics.count("SessionsFailed")
+        logger.info("session finished", extra={"guid": self.guid, "outcome": outcome.value, "error": self.error})
+        return outcome
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _recognizer_factory(self, role: Role) -> Callable[[int, int], Recognizer]:
+        settings = self.job.settings
+
+        def start(offset_ms: int, first_sequence: int) -> Recognizer:
+            options = StreamOptions(
+                language=settings.language,
+                detailed_token=settings.detailed_token,
+                offset_ms=offset_ms,
+                first_sequence=first_sequence,
+            )
+            return self.deps.engine.stream(options, lambda u: self._publish(role, u))
+
+        return start
+
+    def _publish(self, role: Role, utterance: Utterance) -> None:
+        """Runs on a decode thread, in order per participant. Retries; the checkpoint never passes a failure."""
+        d = self.deps
+        assert self._origin_ms is not None
+        message = build_message(self.job, role, utterance, d.redactor, origin_ms=self._origin_ms, now_ms=d.now_ms())
+        deadline = d.monotonic() + self.settings.publish_retry_s
+        attempt = 0
+        while True:
+            try:
+                d.sink.publish(message)
+                break
+            except Exception as exc:
+                attempt += 1
+                if d.monotonic() >= deadline or self._lease_lost.is_set():
+                    self._publish_failed = exc
+                    logger.error("publish failed", extra={"guid": self.guid, "utterance_id": message.utterance_id})
+                    raise
+                time.sleep(min(5.0, 0.1 * 2**attempt) * random.uniform(0.5, 1.0))  # noqa: S311
+        d.metrics.count("UtterancesPublished")
+        d.metrics.observe("PublishLagMs", max(0, d.now_ms() - message.audio_timestamp_ms))
+
+    def _reached_stop(self) -> bool:
+        if self._stop_at_ms is None:
+            return False
+        ends = [t.last_end_ms for t in self._tracks.values() if t.last_end_ms is not None]
+        return bool(ends) and min(ends) >= self._stop_at_ms
+
+    def _drain_idle(self) -> bool:
+        if self._stop_seen is None:
+            return False
+        idle_since = max(self._stop_seen, self._last_progress)
+        return self.deps.monotonic() - idle_since >= self.settings.drain_idle_s
+
+    def _close_reader(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+
+    def _snapshot(self, *, final: bool = False) -> Checkpoint:
+        streams: dict[Role, StreamCheckpoint] = {}
+        fragment_ts: list[int] = []
+        for role, track in self._tracks.items():
+            if final:
+                streams[role] = track.final_position()
+                continue
+            position = track.position()
+            streams[role] = position.checkpoint
+            if position.fragment_ts_ms is not None:
+                fragment_ts.append(position.fragment_ts_ms)
+        return Checkpoint(
+            generation=self.job.generation,
+            origin_ts_ms=self._origin_ms,
+            contact_id=self._contact_id,
+            fragment_ts_ms=min(fragment_ts) if fragment_ts else None,
+            continuation_token=self._reader.continuation_token if self._reader else None,
+            streams=streams,
+            finished=final,
+        )
+
+    def _stream_records(self) -> list[StreamRecord]:
+        return [
+            StreamRecord(
+                guid=self.guid,
+                role=role,
+                stream_id=s.stream_id,
+                total_audio_bytes=self._tracks[role].audio_bytes,
+                audio_duration_ms=self._tracks[role].audio_ms,
+                transcripts=self._tracks[role].delivered,
+            )
+            for s in self.job.streams
+            if (role := s.role) in self._tracks
+        ]
+
+    def _report(self, event: Event) -> None:
+        """Tell the control plane; a rejected transition (say, the call was stopped meanwhile) is not ours to fix."""
+        try:
+            self.deps.record_event(self.guid, self.job.generation, event)
+        except Exception as exc:
+            logger.warning(
+                "session event not recorded",
+                extra={"guid": self.guid, "event": event.value, "error": f"{type(exc).__name__}: {exc}"},
+            )
+
+    def _release_quietly(self) -> None:
+        try:
+            self.deps.leases.release(self.guid, self.deps.worker_id, checkpoint=self._checkpoint)
+        except Exception:
+            logger.exception("could not release the lease", extra={"guid": self.guid})

@@ -1,0 +1,50 @@
+"""An utterance as the media gateway publishes it: the body of an utterances-queue message and of a stored
+conversation message. Delivery (webhooks) and the after-call API map it to their wire shapes."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import Field
+
+from connect_transcribe.models.api import Role
+from connect_transcribe.models.session import StoredModel
+
+_UTTERANCE_IDS = uuid.UUID("6f1c2f3e-4a7b-5c1d-9e2f-0a1b2c3d4e5f")
+
+
+def utterance_id(guid: str, stream_id: str, sequence: int) -> str:
+    """Deterministic: a session taken over from a checkpoint re-creates the same id for the same utterance."""
+    return str(uuid.uuid5(_UTTERANCE_IDS, f"{guid}/{stream_id}/{sequence}"))
+
+
+class TokenOut(StoredModel):
+    text: str
+    start_ms: int
+    end_ms: int
+    confidence: float
+
+
+class UtteranceMessage(StoredModel):
+    schema_version: int = 1
+    utterance_id: str
+    guid: str  # the conversation (Connect ContactId as passed to start-streaming)
+    namespace: str
+    generation: int
+    stream_id: str
+    role: Role
+    external_id: str  # sender: the customer or agent id given at start
+    sequence: int = Field(ge=1)  # per stream, from 1, without gaps, across pause/resume
+    start_ms: int  # from the start of the conversation's audio
+    end_ms: int
+    text: str  # as the conversation's redaction setting says: redacted unless `unredacted` was asked for
+    unredacted_text: str | None = None  # only with redaction_output=redacted_and_unredacted
+    tokens: tuple[TokenOut, ...] | None = None  # only with detailed_token
+    language: str
+    audio_timestamp_ms: int  # producer timestamp (epoch ms) of the end of the utterance's audio
+    published_at_ms: int
+
+    def __repr__(self) -> str:  # transcript text must never reach logs through a repr
+        return f"UtteranceMessage(id={self.utterance_id}, stream={self.stream_id}, seq={self.sequence})"
+
+    __str__ = __repr__
