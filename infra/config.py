@@ -7,16 +7,18 @@ lax coercion ("false" -> False, "60" -> 60).
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from aws_cdk import RemovalPolicy
+from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS_DIR = REPO_ROOT / "functions"
@@ -57,8 +59,22 @@ _RETENTION_BY_DAYS: dict[int, logs.RetentionDays] = {
     3653: logs.RetentionDays.TEN_YEARS,
 }
 
+_KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f-]{36})$")
+_IAM_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@/_-]{1,512}$")
 _CONNECT_INSTANCE_ARN = re.compile(r"^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance/[0-9a-f-]{36}$")
 _WAF_WEB_ACL_ARN = re.compile(r"^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[\w-]+/[0-9a-f-]{36}$")
+
+
+# Fargate's valid task sizes: vCPU units -> memory (MiB) range and step.
+_FARGATE_MEMORY: dict[int, tuple[int, int, int]] = {
+    256: (512, 2048, 512),
+    512: (1024, 4096, 1024),
+    1024: (2048, 8192, 1024),
+    2048: (4096, 16_384, 1024),
+    4096: (8192, 30_720, 1024),
+    8192: (16_384, 61_440, 4096),
+    16_384: (32_768, 122_880, 8192),
+}
 
 
 class ApiAuth(StrEnum):
@@ -127,7 +143,52 @@ class DeploymentConfig(BaseModel):
     detailed_token: bool = False
     request_timeout_seconds: float = Field(default=5.0, gt=0, le=7.0)  # the flow Lambda has 8 s
 
-    @field_validator("connect_instance_arn", "waf_web_acl_arn", "alarm_email", mode="before")
+    # --- media gateway (ECS Fargate)
+    gateway_architecture: Architecture = Architecture.ARM_64
+    gateway_cpu: int = 2048  # vCPU units; DECODE_WORKERS = vCPUs
+    gateway_memory_mb: int = 4096
+    gateway_min_tasks: int = Field(default=1, ge=0, le=1000)
+    gateway_max_tasks: int = Field(default=10, ge=1, le=1000)
+    # Unset: CloudFormation starts the service with 1 task and never resets it, so autoscaling owns the count.
+    gateway_desired_tasks: int | None = Field(default=None, ge=0, le=1000)
+    # Sized from the speech benchmark: ~60 participant streams per core with tiny.en, 2 per session;
+    # 20 sessions use well under one of the two default vCPUs, leaving room for KVS reads and bursts.
+    gateway_max_sessions_per_task: int = Field(default=20, ge=1, le=500)
+    gateway_target_utilization_percent: int = Field(default=70, ge=10, le=100)
+    gateway_engine: str = Field(default="tiny.en", pattern=r"^(tiny\.en|base|dir:/\S+)$")
+    gateway_lease_seconds: int = Field(default=20, ge=5, le=300)
+    gateway_end_of_stream_seconds: int = Field(default=10, ge=1, le=600)
+    utterances_visibility_timeout_seconds: int = Field(default=60, ge=0, le=43_200)
+    utterances_max_receive_count: int = Field(default=5, ge=1, le=1000)
+    utterances_dlq_retention_days: int = Field(default=14, ge=1, le=14)
+    alarm_publish_lag_p95_ms: int = Field(default=5000, ge=100)
+
+    # --- network: a new VPC, or an existing one when vpc_id is set (no lookups: synth needs no credentials)
+    vpc_id: str | None = Field(default=None, pattern=r"^vpc-[0-9a-f]{8,17}$")
+    private_subnet_ids: tuple[str, ...] = ()
+    availability_zones: tuple[str, ...] = ()
+    vpc_cidr: str = "10.40.0.0/16"
+    vpc_nat_gateways: int = Field(default=1, ge=1, le=2)
+    vpc_interface_endpoints: bool = False
+
+    # --- Kinesis Video Streams (Amazon Connect live media streaming)
+    # Connect names streams "<prefix>-connect-<instance alias>-contact-<id>"; empty = any prefix.
+    kvs_stream_prefix: str = Field(default="", pattern=r"^[A-Za-z0-9_.-]{0,100}$")
+    kvs_kms_key_arn: str | None = None
+    kvs_role_arn: str | None = None
+    kvs_external_id: str | None = Field(default=None, min_length=2, max_length=1224, pattern=r"^[A-Za-z0-9+=,.@:/_-]+$")
+
+    @field_validator(
+        "connect_instance_arn",
+        "waf_web_acl_arn",
+        "alarm_email",
+        "gateway_desired_tasks",
+        "vpc_id",
+        "kvs_kms_key_arn",
+        "kvs_role_arn",
+        "kvs_external_id",
+        mode="before",
+    )
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         # `-c connect_instance_arn=` and "" in cdk.json both mean "not set".
@@ -138,6 +199,44 @@ class DeploymentConfig(BaseModel):
     def _connect_arn(cls, value: str | None) -> str | None:
         if value is not None and not _CONNECT_INSTANCE_ARN.match(value):
             raise ValueError("must be an Amazon Connect instance ARN (arn:aws:connect:<region>:<acct>:instance/<uuid>)")
+        return value
+
+    @field_validator("private_subnet_ids", "availability_zones", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        # `-c private_subnet_ids=subnet-a,subnet-b` arrives as one string.
+        if isinstance(value, str):
+            return tuple(item.strip() for item in value.split(",") if item.strip())
+        return value
+
+    @field_validator("private_subnet_ids")
+    @classmethod
+    def _subnet_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for subnet_id in value:
+            if not re.match(r"^subnet-[0-9a-f]{8,17}$", subnet_id):
+                raise ValueError(f"{subnet_id!r} is not a subnet id (subnet-...)")
+        return value
+
+    @field_validator("vpc_cidr")
+    @classmethod
+    def _cidr(cls, value: str) -> str:
+        network = ipaddress.ip_network(value)  # raises ValueError with the reason
+        if network.version != 4 or not 16 <= network.prefixlen <= 24:
+            raise ValueError("must be an IPv4 CIDR between /16 and /24")
+        return value
+
+    @field_validator("kvs_kms_key_arn")
+    @classmethod
+    def _kms_arn(cls, value: str | None) -> str | None:
+        if value is not None and not _KMS_KEY_ARN.match(value):
+            raise ValueError("must be a KMS key ARN (arn:aws:kms:<region>:<acct>:key/<id>)")
+        return value
+
+    @field_validator("kvs_role_arn")
+    @classmethod
+    def _role_arn(cls, value: str | None) -> str | None:
+        if value is not None and not _IAM_ROLE_ARN.match(value):
+            raise ValueError("must be an IAM role ARN (arn:aws:iam::<acct>:role/<name>)")
         return value
 
     @field_validator("waf_web_acl_arn")
@@ -153,6 +252,46 @@ class DeploymentConfig(BaseModel):
         if value not in _RETENTION_BY_DAYS:
             raise ValueError(f"CloudWatch Logs accepts only {sorted(_RETENTION_BY_DAYS)}")
         return value
+
+    @model_validator(mode="after")
+    def _gateway(self) -> Self:
+        low, high, step = _FARGATE_MEMORY.get(self.gateway_cpu, (0, 0, 0))
+        if not step:
+            raise ValueError(f"gateway_cpu must be one of {sorted(_FARGATE_MEMORY)} (Fargate task sizes)")
+        if not (low <= self.gateway_memory_mb <= high and self.gateway_memory_mb % step == 0):
+            raise ValueError(
+                f"gateway_memory_mb must be {low}-{high} in steps of {step} for gateway_cpu={self.gateway_cpu}"
+            )
+        if self.gateway_min_tasks > self.gateway_max_tasks:
+            raise ValueError("gateway_min_tasks must not exceed gateway_max_tasks")
+        desired = self.gateway_desired_tasks
+        if desired is not None and not self.gateway_min_tasks <= desired <= self.gateway_max_tasks:
+            raise ValueError("gateway_desired_tasks must lie between gateway_min_tasks and gateway_max_tasks")
+        return self
+
+    @model_validator(mode="after")
+    def _network(self) -> Self:
+        if self.vpc_id is None:
+            if self.private_subnet_ids or self.availability_zones:
+                raise ValueError("private_subnet_ids / availability_zones describe an existing VPC: set vpc_id too")
+            return self
+        if not self.private_subnet_ids or not self.availability_zones:
+            raise ValueError("vpc_id needs private_subnet_ids and availability_zones")
+        if len(self.private_subnet_ids) % len(self.availability_zones):
+            raise ValueError("private_subnet_ids must list the same number of subnets in each availability_zones entry")
+        if self.vpc_interface_endpoints:
+            raise ValueError("vpc_interface_endpoints applies to the VPC this stack creates, not to vpc_id")
+        return self
+
+    @model_validator(mode="after")
+    def _kvs_access(self) -> Self:
+        if self.kvs_external_id is not None and self.kvs_role_arn is None:
+            raise ValueError("kvs_external_id is only used with kvs_role_arn")
+        if self.kvs_role_arn is not None and self.kvs_kms_key_arn is not None:
+            raise ValueError(
+                "kvs_kms_key_arn is for same-account streams; with kvs_role_arn, grant kms:Decrypt to that role"
+            )
+        return self
 
     # --- CDK-typed views
 
@@ -170,6 +309,17 @@ class DeploymentConfig(BaseModel):
     def pip_platform(self) -> str:
         """The manylinux wheel tag matching the Lambda architecture."""
         return "manylinux2014_aarch64" if self.architecture is Architecture.ARM_64 else "manylinux2014_x86_64"
+
+    @property
+    def gateway_cpu_architecture(self) -> ecs.CpuArchitecture:
+        if self.gateway_architecture is Architecture.ARM_64:
+            return ecs.CpuArchitecture.ARM64
+        return ecs.CpuArchitecture.X86_64
+
+    @property
+    def gateway_vcpus(self) -> int:
+        """Whole vCPUs of a task (at least 1): the worker's decode pool size."""
+        return max(1, self.gateway_cpu // 1024)
 
     @property
     def log_retention(self) -> logs.RetentionDays:

@@ -1,4 +1,5 @@
-"""Alarms that say a call may not be transcribed: stuck session jobs, API failures, failing flow requests."""
+"""Alarms that say a call may not be transcribed: stuck session jobs, API failures, failing flow requests,
+and a media gateway that fails sessions, lags, runs short of tasks or cannot deliver utterances."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.config import DeploymentConfig
+from infra.constructs.media_gateway import MediaGateway
 
 # Emitted by the Connect flow Lambdas (they never raise into the flow, so Lambda `Errors` stays 0).
 FLOW_FAILED_METRIC = "FlowRequestFailed"
@@ -31,6 +33,7 @@ class Monitoring(Construct):
         api: apigw.RestApi,
     ) -> None:
         super().__init__(scope, construct_id)
+        self._config = config
         self.topic = sns.Topic(
             self, "AlarmTopic", master_key=key, enforce_ssl=True, display_name=f"{config.service_name} alarms"
         )
@@ -39,48 +42,93 @@ class Monitoring(Construct):
         if config.alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
 
-        self.alarms = [
-            self._alarm(
-                "SessionJobsDeadLettered",
-                "Session jobs reached the dead-letter queue: calls are not being transcribed.",
-                sessions_dead_letter_queue.metric_approximate_number_of_messages_visible(
-                    period=Duration.minutes(1), statistic="Maximum"
-                ),
-                threshold=1,
+        self.alarms: list[cloudwatch.Alarm] = []
+        self._alarm(
+            "SessionJobsDeadLettered",
+            "Session jobs reached the dead-letter queue: calls are not being transcribed.",
+            sessions_dead_letter_queue.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(1), statistic="Maximum"
             ),
-            self._alarm(
-                "ApiServerErrors",
-                "The Start/Stop API answers 5xx: starts or stops are failing.",
-                api.metric_server_error(period=Duration.minutes(5), statistic="Sum"),
-                threshold=config.alarm_api_5xx_per_5_minutes,
+            threshold=1,
+        )
+        self._alarm(
+            "ApiServerErrors",
+            "The Start/Stop API answers 5xx: starts or stops are failing.",
+            api.metric_server_error(period=Duration.minutes(5), statistic="Sum"),
+            threshold=config.alarm_api_5xx_per_5_minutes,
+        )
+        self._alarm(
+            "FlowRequestsFailing",
+            "connect_start/connect_stop returned status=error to a contact flow.",
+            cloudwatch.Metric(
+                namespace=config.metrics_namespace,
+                metric_name=FLOW_FAILED_METRIC,
+                dimensions_map={"service": config.service_name},
+                period=Duration.minutes(5),
+                statistic="Sum",
             ),
+            threshold=1,
+        )
+
+    def watch_gateway(self, gateway: MediaGateway, *, utterances_dead_letter_queue: sqs.IQueue) -> None:
+        config = self._config
+        self._alarm(
+            "GatewaySessionsFailing",
+            "The media gateway gave up on a session (access denied, corrupt stream, ...): a call is not transcribed.",
+            gateway.metric_sessions_failed(),
+            threshold=1,
+        )
+        self._alarm(
+            "GatewayPublishLag",
+            f"p95 of fragment producer timestamp -> utterance published is at or above "
+            f"{config.alarm_publish_lag_p95_ms} ms: transcripts arrive late (tasks overloaded?).",
+            gateway.metric_publish_lag_p95(),
+            threshold=config.alarm_publish_lag_p95_ms,
+        )
+        if config.gateway_min_tasks > 0:
             self._alarm(
-                "FlowRequestsFailing",
-                "connect_start/connect_stop returned status=error to a contact flow.",
-                cloudwatch.Metric(
-                    namespace=config.metrics_namespace,
-                    metric_name=FLOW_FAILED_METRIC,
-                    dimensions_map={"service": config.service_name},
-                    period=Duration.minutes(5),
-                    statistic="Sum",
-                ),
-                threshold=1,
+                "GatewayTasksBelowMinimum",
+                f"Fewer than gateway_min_tasks={config.gateway_min_tasks} media gateway tasks ran for 5 minutes "
+                "(tasks crash or cannot start: image pull, permissions, capacity).",
+                gateway.metric_running_tasks(),
+                threshold=config.gateway_min_tasks,
+                comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+                # No data means Container Insights saw no task at all.
+                missing=cloudwatch.TreatMissingData.BREACHING,
+            )
+        self._alarm(
+            "UtterancesDeadLettered",
+            "Utterances reached the dead-letter queue: transcripts were not delivered.",
+            utterances_dead_letter_queue.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(1), statistic="Maximum"
             ),
-        ]
-        for alarm in self.alarms:
-            alarm.add_alarm_action(actions.SnsAction(self.topic))
+            threshold=1,
+        )
 
     def _alarm(
-        self, construct_id: str, description: str, metric: cloudwatch.IMetric, *, threshold: float
+        self,
+        construct_id: str,
+        description: str,
+        metric: cloudwatch.IMetric,
+        *,
+        threshold: float,
+        comparison: cloudwatch.ComparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        missing: cloudwatch.TreatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING,
     ) -> cloudwatch.Alarm:
-        """Fires on one period at or above `threshold`; no data (nothing happening) is not a breach."""
-        return cloudwatch.Alarm(
+        """Fires on one period at or above `threshold` (by default); no data (nothing happening) is not a breach.
+
+        Every alarm notifies the topic.
+        """
+        alarm = cloudwatch.Alarm(
             self,
             construct_id,
             alarm_description=description,
             metric=metric,
             threshold=threshold,
             evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            comparison_operator=comparison,
+            treat_missing_data=missing,
         )
+        alarm.add_alarm_action(actions.SnsAction(self.topic))
+        self.alarms.append(alarm)
+        return alarm

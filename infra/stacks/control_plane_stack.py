@@ -1,4 +1,7 @@
-"""The control plane: key, table, sessions queue, layers, control API and the Connect flow Lambdas."""
+"""The service: key, table, queues, layers, control API, Connect flow Lambdas, media gateway and alarms.
+
+One stack keeps the table/queue references between the API and the media gateway plain Refs.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +15,12 @@ from infra.constructs.connect_flow import ConnectFlowFunctions
 from infra.constructs.control_api import ControlApi
 from infra.constructs.encryption import Encryption
 from infra.constructs.layers import Layers
+from infra.constructs.media_gateway import MediaGateway
 from infra.constructs.monitoring import Monitoring
+from infra.constructs.network import Network
 from infra.constructs.sessions_queue import SessionsQueue
 from infra.constructs.storage import Storage
+from infra.constructs.utterances_queue import UtterancesQueue
 
 
 class ControlPlaneStack(Stack):
@@ -22,7 +28,7 @@ class ControlPlaneStack(Stack):
         super().__init__(
             scope,
             construct_id,
-            description="connect-transcribe: control API, session store and Connect flow Lambdas",
+            description="connect-transcribe: control API, session store, Connect flow Lambdas and media gateway",
             **kwargs,
         )
         Tags.of(self).add("service", config.service_name)
@@ -41,6 +47,18 @@ class ControlPlaneStack(Stack):
             sessions_queue=sessions.queue,
         )
         flow = ConnectFlowFunctions(self, "ConnectFlow", config=config, layers=layers, api=api)
+        utterances = UtterancesQueue(self, "Utterances", config=config, key=encryption.key)
+        network = Network(self, "Network", config=config, key=encryption.key)
+        gateway = MediaGateway(
+            self,
+            "MediaGateway",
+            config=config,
+            key=encryption.key,
+            vpc=network.vpc,
+            table=storage.table,
+            sessions_queue=sessions.queue,
+            utterances_queue=utterances.queue,
+        )
         monitoring = Monitoring(
             self,
             "Monitoring",
@@ -49,6 +67,7 @@ class ControlPlaneStack(Stack):
             sessions_dead_letter_queue=sessions.dead_letter_queue,
             api=api.api,
         )
+        monitoring.watch_gateway(gateway, utterances_dead_letter_queue=utterances.dead_letter_queue)
 
         CfnOutput(self, "ApiUrl", value=api.base_url, description="Control API stage URL (no trailing slash)")
         CfnOutput(self, "TableName", value=storage.table.table_name)
@@ -57,5 +76,15 @@ class ControlPlaneStack(Stack):
         CfnOutput(self, "ConnectStartFunctionArn", value=flow.start.function.function_arn)
         CfnOutput(self, "ConnectStopFunctionArn", value=flow.stop.function.function_arn)
         CfnOutput(self, "AlarmTopicArn", value=monitoring.topic.topic_arn)
+        CfnOutput(self, "UtterancesQueueUrl", value=utterances.queue.queue_url)
+        CfnOutput(self, "UtterancesDeadLetterQueueUrl", value=utterances.dead_letter_queue.queue_url)
+        CfnOutput(self, "MediaGatewayClusterName", value=gateway.cluster.cluster_name)
+        CfnOutput(self, "MediaGatewayServiceName", value=gateway.service.service_name)
+        CfnOutput(
+            self,
+            "MediaGatewayTaskRoleArn",
+            value=gateway.task_role.role_arn,
+            description="Principal to trust in the KVS account's role (cross-account kvs_role_arn)",
+        )
         if api.credentials_secret is not None:
             CfnOutput(self, "ApiCredentialsSecretArn", value=api.credentials_secret.secret_arn)

@@ -24,11 +24,28 @@ CONNECT_INSTANCE_ARN = "arn:aws:connect:eu-west-2:123456789012:instance/0f2b7c1e
 WAF_WEB_ACL_ARN = (
     "arn:aws:wafv2:eu-west-2:123456789012:regional/webacl/connect-transcribe/a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"
 )
-# Everything optional switched on: api_secret auth, a Connect instance and a WAF web ACL.
+KVS_KMS_KEY_ARN = "arn:aws:kms:eu-west-2:123456789012:key/5c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
+KVS_ROLE_ARN = "arn:aws:iam::210987654321:role/connect-kvs-reader"
+SUBNET_IDS = ("subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2")
+# Everything optional switched on: api_secret auth, a Connect instance, a WAF web ACL, and for the media
+# gateway a stream prefix, a KVS key, interface endpoints and a fixed task count.
 FULL_CONTEXT: dict[str, Any] = {
     "api_auth": "api_secret",
     "connect_instance_arn": CONNECT_INSTANCE_ARN,
     "waf_web_acl_arn": WAF_WEB_ACL_ARN,
+    "kvs_stream_prefix": "acme",
+    "kvs_kms_key_arn": KVS_KMS_KEY_ARN,
+    "vpc_interface_endpoints": "true",
+    "gateway_desired_tasks": "2",
+}
+# The gateway's other branch: an existing VPC (as `-c` strings) and cross-account KVS access.
+EXTERNAL_CONTEXT: dict[str, Any] = {
+    "vpc_id": "vpc-0123456789abcdef0",
+    "private_subnet_ids": ",".join(SUBNET_IDS),
+    "availability_zones": "eu-west-2a,eu-west-2b",
+    "kvs_role_arn": KVS_ROLE_ARN,
+    "kvs_external_id": "connect-transcribe-7f3a",
+    "gateway_architecture": "x86_64",
 }
 
 
@@ -72,6 +89,16 @@ def default_synth(synth: Callable[[dict[str, Any] | None], Synth]) -> Synth:
 @pytest.fixture(scope="session")
 def full_context() -> dict[str, Any]:
     return dict(FULL_CONTEXT)
+
+
+@pytest.fixture(scope="session")
+def external_context() -> dict[str, Any]:
+    return dict(EXTERNAL_CONTEXT)
+
+
+@pytest.fixture(scope="session")
+def external_synth(synth: Callable[[dict[str, Any] | None], Synth]) -> Synth:
+    return synth(EXTERNAL_CONTEXT)
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from aws_cdk.assertions import Annotations, Match
 from cdk_nag import AwsSolutionsChecks
 
 from infra.config import DeploymentConfig
+from infra.constructs.media_gateway import MediaGateway
 from infra.constructs.service_function import ServiceFunction
 from infra.stacks import build_stacks
 from infra.stacks.control_plane_stack import ControlPlaneStack
@@ -25,21 +26,24 @@ def _violations(stack: Stack) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("variant", ["default", "full", "no-cloudwatch-role"])
-def test_no_unacknowledged_findings(variant, synth, full_context):
-    """Every optional branch (api_secret, Connect instance, WAF, no CloudWatch role) is nag-clean."""
+@pytest.mark.parametrize("variant", ["default", "full", "external", "no-cloudwatch-role"])
+def test_no_unacknowledged_findings(variant, synth, full_context, external_context):
+    """Every optional branch (api_secret, Connect instance, WAF, KVS key, endpoints, existing VPC,
+    cross-account KVS, no CloudWatch role) is nag-clean."""
     context = {
         "default": {},
         "full": full_context,
-        "no-cloudwatch-role": {"api_cloudwatch_role": "false", "architecture": "x86_64"},
+        "external": external_context,
+        "no-cloudwatch-role": {"api_cloudwatch_role": "false", "architecture": "x86_64", "gateway_min_tasks": "0"},
     }[variant]
 
     assert _violations(synth(context).stack) == []
 
 
-@pytest.mark.parametrize("variant", ["default", "full"])
-def test_no_cdk_errors_or_warnings(variant, default_synth, full_synth):
-    annotations = Annotations.from_stack((default_synth if variant == "default" else full_synth).stack)
+@pytest.mark.parametrize("variant", ["default", "full", "external"])
+def test_no_cdk_errors_or_warnings(variant, default_synth, full_synth, external_synth):
+    chosen = {"default": default_synth, "full": full_synth, "external": external_synth}[variant]
+    annotations = Annotations.from_stack(chosen.stack)
     assert annotations.find_error("*", Match.any_value()) == []
     assert annotations.find_warning("*", Match.any_value()) == []
 
@@ -55,6 +59,21 @@ def test_acknowledgments_are_precise():
     violations = _violations(stack)
 
     assert [v.split(" ")[0] for v in violations] == ["AwsSolutions-IAM5[Action::sqs:*]"]
+
+
+def test_gateway_acknowledgments_are_precise():
+    """Given the task role's acknowledged KVS name pattern, when it gains any other wildcard, nag reports it."""
+    app = App(context=SKIP_BUNDLING)
+    stack = ControlPlaneStack(app, "PreciseGateway", config=DeploymentConfig())
+    gateway = stack.node.find_child("MediaGateway")
+    assert isinstance(gateway, MediaGateway)
+    gateway.task_role.add_to_principal_policy(
+        iam.PolicyStatement(actions=["kinesisvideo:GetMedia"], resources=["arn:aws:kinesisvideo:*:*:stream/*/*"])
+    )
+
+    violations = _violations(stack)
+
+    assert [v.split(" ")[0] for v in violations] == ["AwsSolutions-IAM5[Resource::arn:aws:kinesisvideo:*:*:stream/*/*]"]
 
 
 def test_app_registers_nag_so_a_finding_fails_synth():

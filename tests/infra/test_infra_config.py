@@ -80,11 +80,81 @@ def test_unrelated_context_keys_are_ignored():
         ("api_auth", "cognito"),
         ("request_timeout_seconds", "8"),  # Connect gives the flow Lambda 8 s in total
         ("python_version", "3.13"),
+        ("gateway_cpu", "3000"),  # not a Fargate size
+        ("gateway_memory_mb", "2048"),  # too little for 2 vCPU
+        ("gateway_engine", "large-v3"),
+        ("gateway_min_tasks", "20"),  # above gateway_max_tasks
+        ("gateway_desired_tasks", "50"),
+        ("vpc_id", "vpc-nothex"),
+        ("vpc_cidr", "10.0.0.0/8"),
+        ("private_subnet_ids", "subnet-0aaaaaaaaaaaaaaa1"),  # without vpc_id
+        ("kvs_stream_prefix", "my prefix"),
+        ("kvs_kms_key_arn", "alias/connect"),
+        ("kvs_role_arn", "arn:aws:iam::123:role/short-account"),
+        ("kvs_external_id", "x"),
     ],
 )
 def test_invalid_context_names_the_key(key, value):
     with pytest.raises(ValueError, match=key):
         DeploymentConfig.from_context(App(context={key: value}))
+
+
+def test_existing_vpc_from_command_line_strings():
+    """Given `-c private_subnet_ids=a,b -c availability_zones=x,y`, then both are tuples."""
+    config = DeploymentConfig.from_context(
+        App(
+            context={
+                "vpc_id": "vpc-0123456789abcdef0",
+                "private_subnet_ids": "subnet-0aaaaaaaaaaaaaaa1, subnet-0bbbbbbbbbbbbbbb2",
+                "availability_zones": "eu-west-2a,eu-west-2b",
+            }
+        )
+    )
+
+    assert config.private_subnet_ids == ("subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2")
+    assert config.availability_zones == ("eu-west-2a", "eu-west-2b")
+
+
+@pytest.mark.parametrize(
+    ("context", "message"),
+    [
+        ({"vpc_id": "vpc-0123456789abcdef0"}, "vpc_id needs private_subnet_ids"),
+        (
+            {
+                "vpc_id": "vpc-0123456789abcdef0",
+                "private_subnet_ids": "subnet-0aaaaaaaaaaaaaaa1",
+                "availability_zones": "eu-west-2a,eu-west-2b",
+            },
+            "same number of subnets",
+        ),
+        (
+            {
+                "vpc_id": "vpc-0123456789abcdef0",
+                "private_subnet_ids": "subnet-0aaaaaaaaaaaaaaa1",
+                "availability_zones": "eu-west-2a",
+                "vpc_interface_endpoints": "true",
+            },
+            "vpc_interface_endpoints",
+        ),
+        ({"kvs_external_id": "ct-7f3a"}, "kvs_external_id is only used with kvs_role_arn"),
+        (
+            {
+                "kvs_role_arn": "arn:aws:iam::210987654321:role/kvs",
+                "kvs_kms_key_arn": "arn:aws:kms:eu-west-2:123456789012:key/5c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+            },
+            "grant kms:Decrypt to that role",
+        ),
+    ],
+)
+def test_inconsistent_gateway_settings_are_rejected(context, message):
+    with pytest.raises(ValueError, match=message):
+        DeploymentConfig.from_context(App(context=context))
+
+
+def test_gateway_decode_workers_are_the_task_vcpus():
+    assert DeploymentConfig().gateway_vcpus == 2
+    assert DeploymentConfig(gateway_cpu=512, gateway_memory_mb=1024).gateway_vcpus == 1
+    assert DeploymentConfig(gateway_cpu=8192, gateway_memory_mb=16_384).gateway_vcpus == 8
 
 
 def test_repo_root_is_the_project():

@@ -16,6 +16,7 @@ DEPLOY_TIME_VALUES = {
     "API_BASE_URL": "https://a1b2c3d4e5.execute-api.eu-west-2.amazonaws.com/prod",
     "TABLE_NAME": "Test-ControlPlane-StorageTable-ABC",
     "SESSIONS_QUEUE_URL": "https://sqs.eu-west-2.amazonaws.com/123456789012/sessions",
+    "UTTERANCES_QUEUE_URL": "https://sqs.eu-west-2.amazonaws.com/123456789012/utterances.fifo",
     "API_CREDENTIALS_SECRET_ARN": "arn:aws:secretsmanager:eu-west-2:123456789012:secret:Credentials-AbCdEf",
 }
 SETTINGS_BY_FOLDER: dict[str, type[BaseSettings]] = {
@@ -67,6 +68,31 @@ def test_function_environment_satisfies_runtime_settings(folder, variant, defaul
         monkeypatch.setenv(name, value if isinstance(value, str) else DEPLOY_TIME_VALUES[name])
 
     model()  # raises if a required variable is missing or a value does not parse
+
+
+@pytest.mark.parametrize("variant", ["default", "external"])
+def test_gateway_environment_satisfies_runtime_settings(variant, default_synth, external_synth, monkeypatch):
+    synth = default_synth if variant == "default" else external_synth
+    (task,) = synth.template.find_resources("AWS::ECS::TaskDefinition").values()
+    (container,) = task["Properties"]["ContainerDefinitions"]
+    # POWERTOOLS_* and LOG_LEVEL are read by powertools, not by the settings model.
+    ours = {
+        e["Name"]: e["Value"]
+        for e in container["Environment"]
+        if not e["Name"].startswith("POWERTOOLS_") and e["Name"] != "LOG_LEVEL"
+    }
+    model = runtime_settings.GatewaySettings
+
+    assert set(ours) <= _aliases(model)
+
+    for name in _aliases(model):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in ours.items():
+        monkeypatch.setenv(name, value if isinstance(value, str) else DEPLOY_TIME_VALUES[name])
+
+    settings = model()
+    assert settings.max_sessions == synth.config.gateway_max_sessions_per_task
+    assert settings.kvs_role_arn == synth.config.kvs_role_arn
 
 
 def test_auth_modes_match_the_runtime_enum():

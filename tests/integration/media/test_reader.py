@@ -143,7 +143,9 @@ def test_now_starts_with_the_fragment_being_produced(kvs: LocalKvs, source: KvsM
 
 
 @pytest.mark.parametrize("cut_at_bytes", [300, 9_000, 20_000])
-def test_connection_cut_mid_fragment_resumes_byte_exact(kvs: LocalKvs, source: KvsMediaSource, cut_at_bytes: int) -> None:
+def test_connection_cut_mid_fragment_resumes_byte_exact(
+    kvs: LocalKvs, source: KvsMediaSource, cut_at_bytes: int
+) -> None:
     # Given a live call whose GetMedia connection is cut in the middle of a fragment
     arn = kvs.create_stream("connect-cut")
     customer, agent = pcm(6, 5), pcm(6, 6)

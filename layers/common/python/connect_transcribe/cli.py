@@ -28,9 +28,20 @@ def main(argv: list[str] | None = None) -> int:
     transcribe.add_argument("--language", default="en-US")
     transcribe.add_argument("--tokens", action="store_true", help="include word-level tokens (json)")
 
+    kvs_inspect = commands.add_parser(
+        "kvs-inspect",
+        help="summarise a Kinesis Video Streams GetMedia body (MKV) fragment by fragment",
+        description="Prints one JSON line per fragment: tags, tracks, blocks and bytes per track. "
+        "FILE '-' reads stdin (streams: each line appears as soon as its fragment ends).",
+    )
+    kvs_inspect.add_argument("file", help="GetMedia output (MKV) or - for stdin")
+    kvs_inspect.add_argument("--extract", type=Path, metavar="DIR", help="write each audio track to DIR/<name>.wav")
+
     args = parser.parse_args(argv)
     if args.command == "transcribe":
         return _transcribe(args)
+    if args.command == "kvs-inspect":
+        return _kvs_inspect(args)
     return 2  # pragma: no cover - argparse enforces a command
 
 
@@ -84,6 +95,20 @@ def _transcribe(args: argparse.Namespace) -> int:
     else:
         print("\n".join(lines))
     return 0
+
+
+def _kvs_inspect(args: argparse.Namespace) -> int:
+    from connect_transcribe.media.inspect import run
+
+    if args.file == "-":
+        return run(sys.stdin.buffer, sys.stdout, sys.stderr, args.extract)
+    try:
+        source = open(args.file, "rb")  # noqa: SIM115 - closed below; a with-block would hide the open error
+    except OSError as exc:
+        print(f"connect-transcribe: {exc}", file=sys.stderr)
+        return 2
+    with source:
+        return run(source, sys.stdout, sys.stderr, args.extract)
 
 
 def _clock(ms: int) -> str:

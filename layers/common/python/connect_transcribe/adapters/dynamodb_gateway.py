@@ -21,7 +21,7 @@ from connect_transcribe.models.utterance import UtteranceMessage
 
 LEASE = "LEASE"
 MESSAGE_PREFIX = "MSG#"
-_NAMES = {"#owner": "owner", "#expires": "leaseExpiresAt", "#cp": "checkpoint", "#v": "leaseVersion"}
+_NAMES = {"#owner": "owner", "#expires": "leaseExpiresAt", "#v": "leaseVersion"}
 
 
 def lease_key(guid: str) -> dict[str, str]:

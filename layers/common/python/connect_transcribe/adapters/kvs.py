@@ -67,7 +67,8 @@ class BotoMediaConnection:
             data = self._raw.read1(64 * 1024) if hasattr(self._raw, "read1") else self._raw.read(64 * 1024)
         except ReadTimeoutError as exc:
             raise MediaIdle("no media within the read timeout") from exc
-        except (Urllib3Error, BotoCoreError, OSError, ssl.SSLError, ValueError) as exc:
+        except (Urllib3Error, BotoCoreError, OSError, ssl.SSLError, ValueError, AttributeError) as exc:
+            # AttributeError: http.client after close() from another thread (we stop a reader that way)
             raise MediaUnavailable(f"GetMedia connection failed: {type(exc).__name__}") from exc
         return bytes(data)
 

@@ -12,15 +12,19 @@ from connect_transcribe.models.session import SessionJob
 
 
 class SqsJobSource:
-    def __init__(self, sqs: Any, queue_url: str) -> None:
+    def __init__(self, sqs: Any, queue_url: str, *, visibility_s: int = 20) -> None:
+        """`visibility_s`: how long a received job stays hidden before the first extension. A worker that dies
+        before extending is replaced after this long, so keep it near the lease, not the queue's default."""
         self._sqs = sqs
         self._url = queue_url
+        self._visibility_s = visibility_s
 
     def receive(self, max_jobs: int, wait_s: float) -> list[ReceivedJob]:
         response = self._sqs.receive_message(
             QueueUrl=self._url,
             MaxNumberOfMessages=max(1, min(10, max_jobs)),
             WaitTimeSeconds=int(wait_s),
+            VisibilityTimeout=self._visibility_s,
             MessageSystemAttributeNames=["ApproximateFirstReceiveTimestamp"],
         )
         out = []

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from connect_transcribe.gateway.messages import build_message
 from connect_transcribe.gateway.ports import ConversationReader, LeaseStore, Metrics, UtteranceSink
-from connect_transcribe.gateway.track import ParticipantTrack
+from connect_transcribe.gateway.track import ParticipantTrack, StartRecognizer
 from connect_transcribe.logic.redaction import Redactor
 from connect_transcribe.logic.state_machine import Event
 from connect_transcribe.media.connect_stream import (
@@ -49,6 +49,7 @@ class SessionSettings:
     lease_ms: int = 20_000
     drain_idle_s: float = 3.0  # after a stop: give up waiting for audio up to the stop point after this long idle
     publish_retry_s: float = 60.0  # keep retrying a failing publish this long before failing the session
+    start_lookup_s: float = 5.0  # how long to wait for Connect's start fragment to become listable
     reader: ReaderSettings = field(default_factory=ReaderSettings)
 
 
@@ -166,11 +167,14 @@ class Session:
         if conv.state is SessionState.STOPPING and conv.stop_requested_at_ms is not None:
             self.request_stop(conv.stop_requested_at_ms)
         start, skip = self._start_point(checkpoint)
+        takeover = checkpoint is not None and checkpoint.generation == job.generation
         self._origin_ms = checkpoint.origin_ts_ms if checkpoint else None
         self._contact_id = checkpoint.contact_id if checkpoint else None
         for stream in job.streams:
             base = checkpoint.stream(stream.role) if checkpoint else StreamCheckpoint()
-            self._tracks[stream.role] = ParticipantTrack(stream.role, base, self._recognizer_factory(stream.role))
+            self._tracks[stream.role] = ParticipantTrack(
+                stream.role, base, self._recognizer_factory(stream.role), takeover=takeover
+            )
         self._checkpoint = self._snapshot()
         self.started.set()
         self._reader = KvsReader(d.media, job.stream_arn, start, settings=self.settings.reader, skip_before_ms=skip)
@@ -202,15 +206,23 @@ class Session:
             # GetMedia's FRAGMENT_NUMBER starts *after* the fragment; Connect's StartFragmentNumber is the first
             # fragment of the call, so start at its producer timestamp instead to keep its audio.
             number = selector.after_fragment_number
-            try:
-                ts = self.deps.media.fragment_timestamp_ms(job.stream_arn, number)
-            except MediaError:
-                ts = None
+            ts = self._fragment_timestamp(number)
             if ts is not None:
                 return Selector(SelectorType.PRODUCER_TIMESTAMP, timestamp_ms=ts), skip
             logger.warning("start fragment not found; starting after it", extra={"guid": self.guid})
             return Selector(SelectorType.FRAGMENT_NUMBER, fragment_number=number), skip
         return Selector(SelectorType.NOW), skip
+
+    def _fragment_timestamp(self, number: str) -> int | None:
+        """KVS lists a fragment only once it is complete (~1 s after Connect names it): ask for a little while."""
+        deadline = self.deps.monotonic() + self.settings.start_lookup_s
+        while True:
+            try:
+                ts = self.deps.media.fragment_timestamp_ms(self.job.stream_arn, number)
+            except MediaError:
+                ts = None
+            if ts is not None or self.deps.monotonic() >= deadline or self._handover.wait(0.25):
+                return ts
 
     def _read(self) -> tuple[Outcome, Event | None]:
         assert self._reader is not None
@@ -300,15 +312,21 @@ class Session:
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def _recognizer_factory(self, role: Role) -> Callable[[int, int], Recognizer]:
+    def _recognizer_factory(self, role: Role) -> StartRecognizer:
         settings = self.job.settings
+        redactor, mode = self.deps.redactor, settings.redaction_output
 
-        def start(offset_ms: int, first_sequence: int) -> Recognizer:
+        def start(offset_ms: int, base: StreamCheckpoint, floor: int, vad: bytes | None) -> Recognizer:
             options = StreamOptions(
                 language=settings.language,
                 detailed_token=settings.detailed_token,
                 offset_ms=offset_ms,
-                first_sequence=first_sequence,
+                first_sequence=base.sequence,
+                context=base.context,
+                floor_samples=floor,
+                # context is checkpointed: keep it in the form the conversation's messages are stored in
+                context_filter=lambda text: redactor.output(text, mode).text,
+                vad_state=vad,
             )
             return self.deps.engine.stream(options, lambda u: self._publish(role, u))
 

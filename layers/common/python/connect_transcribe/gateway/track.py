@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,12 +13,16 @@ from connect_transcribe.speech.engine import Recognizer
 
 SAMPLE_RATE = 8000
 
+# (offset_ms, base checkpoint, floor samples, VAD state or None) -> recognizer
+StartRecognizer = Callable[[int, StreamCheckpoint, int, bytes | None], Recognizer]
+
 
 @dataclass(frozen=True, slots=True)
 class _FrameMark:
     sample: int  # index of the frame's first sample in this run
     timestamp_ms: int
     fragment_ts_ms: int | None
+    vad: bytes  # the VAD's state before this frame
 
 
 @dataclass(frozen=True)
@@ -27,11 +32,13 @@ class Position:
 
 
 class ParticipantTrack:
-    def __init__(self, role: Role, base: StreamCheckpoint, start_recognizer: Callable[[int, int], Recognizer]) -> None:
-        """`start_recognizer(offset_ms, first_sequence)` is called at the first frame."""
+    def __init__(self, role: Role, base: StreamCheckpoint, start: StartRecognizer, *, takeover: bool) -> None:
+        """`base` is where this participant stood. On a takeover the recognizer starts exactly as the previous
+        owner's stood at base.resume_ts_ms: same VAD state, floor, sequence and decoding context."""
         self.role = role
         self.base = base
-        self._start_recognizer = start_recognizer
+        self._start = start
+        self._takeover = takeover
         self.recognizer: Recognizer | None = None
         self._marks: deque[_FrameMark] = deque()
         self.samples = 0
@@ -40,8 +47,11 @@ class ParticipantTrack:
 
     def feed(self, pcm: bytes, timestamp_ms: int, fragment_ts_ms: int | None, origin_ms: int) -> None:
         if self.recognizer is None:
-            self.recognizer = self._start_recognizer(timestamp_ms - origin_ms, self.base.sequence)
-        self._marks.append(_FrameMark(self.samples, timestamp_ms, fragment_ts_ms))
+            resume = self._takeover and timestamp_ms == self.base.resume_ts_ms
+            vad = base64.b64decode(self.base.vad_state) if resume and self.base.vad_state else None
+            floor = self.base.floor_samples if resume else 0
+            self.recognizer = self._start(timestamp_ms - origin_ms, self.base, floor, vad)
+        self._marks.append(_FrameMark(self.samples, timestamp_ms, fragment_ts_ms, self.recognizer.vad_state()))
         self.recognizer.feed(pcm)
         n = len(pcm) // 2
         self.samples += n
@@ -58,20 +68,24 @@ class ParticipantTrack:
 
     @property
     def delivered(self) -> int:
-        return self.recognizer.settled()[1] if self.recognizer is not None else self.base.sequence
+        return self.recognizer.settled().sequence if self.recognizer is not None else self.base.sequence
 
     def position(self) -> Position:
-        """Where a replacement would resume: the frame holding the recognizer's settled sample."""
+        """Where a replacement would resume: the frame holding the recognizer's settled sample. Call it from the
+        feeding thread."""
         if self.recognizer is None or not self._marks:
             return Position(self.base, None)
-        sample, sequence = self.recognizer.settled()
-        while len(self._marks) > 1 and self._marks[1].sample <= sample:
+        settled = self.recognizer.settled()
+        while len(self._marks) > 1 and self._marks[1].sample <= settled.sample:
             self._marks.popleft()  # settled points only move forward: older frames are never needed again
         mark = self._marks[0]
         return Position(
             StreamCheckpoint(
                 resume_ts_ms=mark.timestamp_ms,
-                sequence=sequence,
+                vad_state=base64.b64encode(mark.vad).decode(),
+                floor_samples=max(0, settled.sample - mark.sample),
+                context=settled.context,
+                sequence=settled.sequence,
                 audio_bytes=self.base.audio_bytes + 2 * mark.sample,
                 audio_ms=self.base.audio_ms + mark.sample * 1000 // SAMPLE_RATE,
             ),
@@ -80,9 +94,11 @@ class ParticipantTrack:
 
     def final_position(self) -> StreamCheckpoint:
         """After flush: everything fed is settled."""
+        settled = self.recognizer.settled() if self.recognizer is not None else None
         return StreamCheckpoint(
             resume_ts_ms=self.last_end_ms if self.last_end_ms is not None else self.base.resume_ts_ms,
-            sequence=self.delivered,
+            context=settled.context if settled else self.base.context,
+            sequence=settled.sequence if settled else self.base.sequence,
             audio_bytes=self.audio_bytes,
             audio_ms=self.audio_ms,
         )

@@ -62,9 +62,12 @@ def build_worker(settings: GatewaySettings, *, session: boto3.Session | None = N
     )
     worker_settings = WorkerSettings(
         max_sessions=settings.max_sessions,
+        heartbeat_every_s=settings.heartbeat_seconds,
+        visibility_s=settings.visibility_seconds,
         session=SessionSettings(
             lease_ms=settings.lease_seconds * 1000,
             reader=ReaderSettings(end_of_stream_s=settings.end_of_stream_seconds),
         ),
     )
-    return Worker(SqsJobSource(sqs, settings.sessions_queue_url), deps, worker_settings), engine
+    jobs = SqsJobSource(sqs, settings.sessions_queue_url, visibility_s=settings.visibility_seconds)
+    return Worker(jobs, deps, worker_settings), engine

@@ -24,7 +24,9 @@ class WorkerSettings:
     receive_wait_s: float = 5.0  # SQS long poll (returns as soon as a job arrives)
     supervise_every_s: float = 0.5  # stop requests are seen within this (+ one DynamoDB read)
     heartbeat_every_s: float = 2.0  # lease renewal + checkpoint
-    visibility_s: int = 60  # a running session's job stays invisible this long past each extension
+    # a running session's job stays invisible this long past each extension: a dead worker's sessions reappear
+    # for others within it (keep it near the lease)
+    visibility_s: int = 20
     busy_retry_s: int = 5  # another worker owns the session: look again after this
     crash_retry_s: int = 5
     max_in_flight_s: float = 11.5 * 3600  # SQS keeps a message in flight at most 12 h: re-send a copy before

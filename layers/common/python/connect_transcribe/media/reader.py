@@ -20,7 +20,7 @@ from connect_transcribe.media.connect_stream import (
     FragmentDone,
     FragmentTagged,
 )
-from connect_transcribe.media.mkv import MkvStreamParser
+from connect_transcribe.media.mkv import MkvError, MkvStreamParser
 from connect_transcribe.media.source import (
     MediaConnection,
     MediaError,
@@ -120,7 +120,15 @@ class KvsReader:
                 raise
             if not data:
                 return
-            for event in decoder.decode(parser.feed(data)):
+            try:
+                events = parser.feed(data)
+            except MkvError as exc:
+                # pass on every frame that was intact before the fault, then fail this stream
+                for event in decoder.decode(exc.events):
+                    if self._accept(event):
+                        yield event
+                raise
+            for event in decoder.decode(events):
                 if self._accept(event):
                     yield event
 

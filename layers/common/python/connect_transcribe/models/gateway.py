@@ -10,6 +10,9 @@ class StreamCheckpoint(StoredModel):
     """A participant's position: everything before `resume_ts_ms` is settled (published or silence)."""
 
     resume_ts_ms: int | None = None  # producer timestamp of the first frame still to feed; None = nothing read yet
+    vad_state: str | None = None  # base64: the VAD's exact state at the resume frame
+    floor_samples: int = 0  # within the resume frame: no utterance starts before this sample
+    context: str | None = None  # the last published text (as stored): the next decode's context
     sequence: int = 0  # utterances published before the resume point
     audio_bytes: int = 0  # audio read before the resume point (all generations)
     audio_ms: int = 0

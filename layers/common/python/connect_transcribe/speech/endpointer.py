@@ -44,7 +44,7 @@ class Segment:
 
 
 class Endpointer:
-    def __init__(self, settings: EndpointSettings | None = None) -> None:
+    def __init__(self, settings: EndpointSettings | None = None, *, floor: int = 0) -> None:
         self.settings = s = settings or EndpointSettings()
         self._min_silence = max(1, s.min_silence_ms // WINDOW_MS)
         self._min_speech = max(1, s.min_speech_ms // WINDOW_MS)
@@ -57,7 +57,11 @@ class Endpointer:
         self._last_speech = 0
         self._speech_windows = 0
         self._recent: list[tuple[int, float]] = []  # (window, prob) within the cut search range
-        self._floor = 0  # no segment may start before this sample (end of the previous one)
+        self._floor = floor  # no segment may start before this sample (end of the previous one)
+
+    @property
+    def floor(self) -> int:
+        return self._floor
 
     @property
     def open_since(self) -> int | None:

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from connect_transcribe.speech import models
 from connect_transcribe.speech.endpointer import EndpointSettings
-from connect_transcribe.speech.recognizer import StreamRecognizer, Utterance
+from connect_transcribe.speech.recognizer import Settled, StreamRecognizer, Utterance
 from connect_transcribe.speech.vad import SileroVad
 from connect_transcribe.speech.whisper import DecodeOptions, WhisperDecoder
 
@@ -27,6 +27,10 @@ class StreamOptions:
     detailed_token: bool = False
     offset_ms: int = 0  # where this stream's audio starts in the conversation (pause/resume)
     first_sequence: int = 0  # utterances this stream already delivered (resume, takeover)
+    context: str | None = None  # decoding context carried over from a checkpoint (see StreamRecognizer)
+    floor_samples: int = 0  # no utterance starts before this sample (takeover: the settled point)
+    context_filter: Callable[[str], str] | None = None
+    vad_state: bytes | None = None  # the VAD's state where this stream resumes (takeover)
 
 
 class Recognizer(Protocol):
@@ -34,8 +38,10 @@ class Recognizer(Protocol):
 
     def wait_idle(self, timeout: float | None = None) -> bool: ...
 
-    def settled(self) -> tuple[int, int]:
-        """(sample, utterances delivered): where a replacement recognizer would carry on from."""
+    def vad_state(self) -> bytes: ...
+
+    def settled(self) -> Settled:
+        """Where a replacement recognizer would carry on from."""
         ...
 
     def flush(self) -> None:
@@ -88,8 +94,11 @@ class WhisperEngine:
         decode = self.settings.decode
         if options.detailed_token and not decode.word_timestamps:
             decode = DecodeOptions(**{**decode.__dict__, "word_timestamps": True})
+        vad = self._vad.stream()
+        if options.vad_state is not None:
+            vad.restore(options.vad_state)
         return StreamRecognizer(
-            vad=self._vad.stream(),
+            vad=vad,
             decoder=self._decoder,
             pool=self._pool,
             decode_options=decode,
@@ -98,6 +107,9 @@ class WhisperEngine:
             on_utterance=on_utterance,
             language=options.language.split("-")[0],
             first_sequence=options.first_sequence,
+            context=options.context,
+            floor=options.floor_samples,
+            context_filter=options.context_filter,
         )
 
     def close(self) -> None:

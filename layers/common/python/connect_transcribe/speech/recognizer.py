@@ -37,6 +37,15 @@ class Utterance:
     decode_ms: float = 0.0
 
 
+@dataclass(frozen=True)
+class Settled:
+    """Audio before `sample` is fully handled: its utterances delivered (`sequence` of them), the rest silence."""
+
+    sample: int
+    sequence: int
+    context: str | None  # what the next decode is conditioned on (the last delivered text, as context_filter made it)
+
+
 class SampleBuffer:
     """The stream's recent samples, addressed by absolute sample index; old chunks are dropped whole."""
 
@@ -72,13 +81,20 @@ class StreamRecognizer:
         on_utterance: Callable[[Utterance], None],
         language: str = "en",
         first_sequence: int = 0,
+        context: str | None = None,
+        floor: int = 0,
+        context_filter: Callable[[str], str] | None = None,
     ) -> None:
+        """`first_sequence`, `context` and `floor` (no utterance starts before this sample) let a replacement
+        recognizer carry on exactly where another one settled (see settled()). `context_filter` maps a delivered
+        text to the form kept as decoding context, so the context can be checkpointed as stored (redacted)."""
         self._language = language
         self._vad = vad
         self._decoder = decoder
         self._pool = pool
         self._options = decode_options
-        self._endpointer = Endpointer(endpoint)
+        self._endpointer = Endpointer(endpoint, floor=floor)
+        self._context_filter = context_filter or (lambda text: text)
         self._offset_ms = offset_ms
         self._on_utterance = on_utterance
         self._buffer = SampleBuffer()
@@ -88,9 +104,10 @@ class StreamRecognizer:
         self._busy = False
         self._idle = threading.Event()
         self._idle.set()
-        self._previous_text: str | None = None
+        self._previous_text: str | None = context
         self._sequence = first_sequence  # utterances delivered (the next one gets _sequence + 1)
         self._pending: deque[int] = deque()  # start samples of closed segments not yet delivered or dropped
+        self._last_context: str | None = context  # context_filter(text) of the last delivered utterance
         self.error: BaseException | None = None
 
     def feed(self, pcm: bytes) -> None:
@@ -117,17 +134,26 @@ class StreamRecognizer:
         """Samples fed so far."""
         return self._buffer.end
 
-    def settled(self) -> tuple[int, int]:
-        """(sample, sequence): audio before `sample` is fully handled — its utterances delivered (`sequence` of
-        them so far), the rest silence. A new recognizer fed from `sample` on, starting at `sequence`, carries on
-        where this one would (the checkpoint for taking a session over)."""
+    def vad_state(self) -> bytes:
+        """The VAD's exact state at this point of the stream (before the next feed)."""
+        return self._vad.snapshot()
+
+    def settled(self) -> Settled:
+        """Where a replacement recognizer would carry on from (the checkpoint for taking a session over): fed
+        from `sample` on (its VAD restored to its state there), with floor=`sample`, starting at `sequence` with
+        `context`, it produces the same utterances as this one. Call it from the thread that feeds."""
         with self._lock:
+            context = self._last_context  # the oldest undelivered segment decodes after the last delivered one
             if self._pending:
-                return self._pending[0], self._sequence
-            open_since = self._endpointer.open_since
-            if open_since is not None:
-                return open_since, self._sequence
-            return max(0, self._buffer.end - self._keep), self._sequence
+                sample = self._pending[0]
+            else:
+                open_since = self._endpointer.open_since
+                sample = (
+                    open_since
+                    if open_since is not None
+                    else max(self._endpointer.floor, self._buffer.end - self._keep, 0)
+                )
+            return Settled(sample, self._sequence, context)
 
     def _enqueue(self, segment: Segment) -> None:
         audio = self._buffer.slice(segment.start, segment.end)
@@ -151,7 +177,7 @@ class StreamRecognizer:
                     prepare(audio, self._options), self._options, self._previous_text, self._language
                 )
                 if filters.keep(decoded, segment):
-                    self._previous_text = decoded.text
+                    self._previous_text = self._context_filter(decoded.text)
                     self._deliver(segment, decoded, (time.perf_counter() - began) * 1000)
         except BaseException as exc:
             self.error = self.error or exc
@@ -188,3 +214,4 @@ class StreamRecognizer:
         )
         with self._lock:  # counted only once the callback has returned (published), see settled()
             self._sequence = sequence
+            self._last_context = self._previous_text

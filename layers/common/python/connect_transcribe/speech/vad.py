@@ -52,6 +52,21 @@ class VadStream:
         self._pending = np.zeros(0, dtype=np.float32)
         self._lock = threading.Lock()
 
+    def snapshot(self) -> bytes:
+        """The stream's exact state (recurrent state, context, leftover samples), to restore elsewhere."""
+        with self._lock:
+            return np.concatenate((self._state.ravel(), self._context, self._pending)).astype(np.float32).tobytes()
+
+    def restore(self, snapshot: bytes) -> None:
+        values = np.frombuffer(snapshot, dtype=np.float32)
+        size = self._state.size
+        if values.size < size + CONTEXT:
+            raise ValueError(f"VAD snapshot of {len(snapshot)} bytes is too short")
+        with self._lock:
+            self._state = values[:size].reshape(self._state.shape).copy()
+            self._context = values[size : size + CONTEXT].copy()
+            self._pending = values[size + CONTEXT :].copy()
+
     def feed(self, samples: np.ndarray) -> np.ndarray:
         """Probabilities for every complete window now available (leftover samples wait for the next feed)."""
         with self._lock:

@@ -1,0 +1,1 @@
+"""Kinesis Video Streams media benchmarks."""

@@ -1,0 +1,109 @@
+"""Ownership: a worker that is shut down (SIGTERM) or killed mid-call is replaced, and the utterances that reach
+the store and the delivery queue are exactly those of an uninterrupted run — nothing lost, nothing twice."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import uuid
+
+import pytest
+from connect_transcribe.gateway.session import Outcome
+from connect_transcribe.models.utterance import UtteranceMessage
+
+from bench.speech.reference import Call, load_call
+from tests.integration.gateway.conftest import SAMPLE, Gateway, wait_for
+
+
+@pytest.fixture(scope="module")
+def call() -> Call:
+    return load_call(SAMPLE)
+
+
+def start_call(gateway: Gateway, call: Call) -> str:
+    guid = str(uuid.uuid4())
+    arn, producer = gateway.call(guid, call.pcm("customer"), call.pcm("agent"))
+    gateway.start(guid, arn, producer.first_fragment_number)
+    return guid
+
+
+def shape(messages: list[UtteranceMessage]) -> list[tuple[str, int, str]]:
+    return sorted((m.role.value, m.sequence, m.text) for m in messages)
+
+
+def assert_same_run(taken_over: list[UtteranceMessage], reference: list[UtteranceMessage]) -> None:
+    def show(ms: list[UtteranceMessage]) -> str:
+        return "\n".join(
+            f"{m.role.value:8} {m.sequence:2} {m.start_ms:6}-{m.end_ms:6} g{m.generation} {m.text}" for m in ms
+        )
+
+    assert shape(taken_over) == shape(reference), f"taken over:\n{show(taken_over)}\nreference:\n{show(reference)}"
+
+    by_key = {(m.role, m.sequence): m for m in reference}
+    for m in taken_over:
+        ref = by_key[(m.role, m.sequence)]
+        assert abs(m.start_ms - ref.start_ms) <= 100 and abs(m.end_ms - ref.end_ms) <= 100, (m, ref)
+
+
+def assert_delivered_once(gateway: Gateway, stored: list[UtteranceMessage]) -> None:
+    queued = gateway.queued()
+    ids = [m.utterance_id for m in queued]
+    assert sorted(ids) == sorted(m.utterance_id for m in stored)  # FIFO de-duplication drops replays
+
+
+def test_sigterm_hands_sessions_to_another_worker_without_loss_or_repeats(gateway: Gateway, call: Call) -> None:
+    # Given a reference run of the call on one worker
+    first = gateway.worker("worker-a")
+    reference_guid = start_call(gateway, call)
+    assert gateway.wait_finished(reference_guid, first) is Outcome.ENDED
+    reference = gateway.messages(reference_guid)
+    gateway.queued()
+    # and the same call on that worker again, which is shut down (scale-in, deploy) 12 s into the call
+    guid = start_call(gateway, call)
+    wait_for(lambda: len(gateway.messages(guid)) >= 2, 30, "the first utterances")
+    wait_for(lambda: gateway.clock.now_ms() - gateway.conversation(guid).created_at_ms >= 12_000, 30, "12 s")
+    first.shutdown()
+    assert first.wait_stopped(30)
+    assert (guid, Outcome.HANDED_OVER) in first.finished
+    lease = gateway.store.lease(guid)
+    assert lease is not None and lease.owner is None and lease.checkpoint is not None
+    # When another worker picks the session up (the job is visible again at once)
+    second = gateway.worker("worker-b")
+    assert gateway.wait_finished(guid, second) is Outcome.ENDED
+    # Then the utterances equal the uninterrupted run's, and each reached the delivery queue once
+    stored = gateway.messages(guid)
+    assert_same_run(stored, reference)
+    assert_delivered_once(gateway, stored)
+
+
+def test_a_killed_worker_is_replaced_after_its_lease_expires(gateway: Gateway, call: Call) -> None:
+    # Given a worker process (one session at a time) that takes a call
+    process = subprocess.Popen(
+        [sys.executable, "-m", "connect_transcribe.gateway"],
+        env={**gateway.worker_env("doomed"), "MAX_SESSIONS": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        guid = start_call(gateway, call)
+        wait_for(lambda: (lease := gateway.store.lease(guid)) and lease.owner == "doomed", 60, "the process's lease")
+        # and, meanwhile, a reference run of the same call on an in-process worker
+        survivor = gateway.worker("survivor")
+        reference_guid = start_call(gateway, call)
+        wait_for(lambda: len(gateway.messages(guid)) >= 2, 60, "the doomed worker's first utterances")
+        # When the process is killed outright (no handover, no lease release)
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    lease = gateway.store.lease(guid)
+    assert lease is not None and lease.owner == "doomed"
+    # Then the other worker takes the session over once the job reappears and the lease has expired
+    assert gateway.wait_finished(guid, survivor, timeout=90) is Outcome.ENDED
+    assert gateway.wait_finished(reference_guid, survivor) is Outcome.ENDED
+    stored = gateway.messages(guid)
+    assert_same_run(stored, gateway.messages(reference_guid))
+    queued = [m for m in gateway.queued() if m.guid == guid]
+    assert sorted(m.utterance_id for m in queued) == sorted(m.utterance_id for m in stored)
