@@ -16,7 +16,7 @@ CDK_ARGS ?=
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(shell node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/')
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: help install test synth lint format deploy diff clean bench bench-speech speech-data
+.PHONY: help install test synth lint format deploy diff clean bench bench-speech bench-kvs speech-data
 
 help:
 	@echo "make install   create .venv, install pinned packages, Lambda wheels and the CDK CLI (aws-cdk@2)"
@@ -24,7 +24,7 @@ help:
 	@echo "make test      run the test suite (unit, integration with moto, infrastructure)"
 	@echo "make lint      ruff + mypy"
 	@echo "make deploy    cdk deploy into the account of your current AWS credentials"
-	@echo "make bench     run the benchmarks (bench-speech: WER, latency, streams per core)"
+	@echo "make bench     run the benchmarks (bench-kvs: MKV parse throughput; bench-speech: WER, latency, streams per core)"
 
 install: $(VENV)/.installed
 
@@ -66,7 +66,10 @@ speech-data: install $(SPEECH_DATA)/manifest.json
 bench-speech: speech-data
 	$(PY) -m bench.speech.bench --data $(SPEECH_DATA)
 
-bench: bench-speech
+bench-kvs: install
+	$(PY) -m bench.kvs.parse
+
+bench: bench-kvs bench-speech
 
 deploy: install
 	$(CDK_CLI) deploy --all $(CDK_ARGS)

@@ -107,3 +107,31 @@ def test_a_killed_worker_is_replaced_after_its_lease_expires(gateway: Gateway, c
     assert_same_run(stored, gateway.messages(reference_guid))
     queued = [m for m in gateway.queued() if m.guid == guid]
     assert sorted(m.utterance_id for m in queued) == sorted(m.utterance_id for m in stored)
+
+
+def test_sigterm_to_the_worker_process_releases_its_sessions_and_exits(gateway: Gateway, call: Call) -> None:
+    # Given a worker process running a call
+    process = subprocess.Popen(
+        [sys.executable, "-m", "connect_transcribe.gateway"],
+        env={**gateway.worker_env("leaving"), "MAX_SESSIONS": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        guid = start_call(gateway, call)
+        wait_for(lambda: len(gateway.messages(guid)) >= 1, 60, "the process's first utterance")
+        # When ECS stops the task (SIGTERM)
+        process.send_signal(signal.SIGTERM)
+        # Then it hands the session over and exits cleanly, well within the task's stop timeout
+        assert process.wait(30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    lease = gateway.store.lease(guid)
+    assert lease is not None and lease.owner is None and lease.checkpoint is not None
+    # and another worker finishes the call at once, without gaps or repeats
+    survivor = gateway.worker("survivor")
+    assert gateway.wait_finished(guid, survivor) is Outcome.ENDED
+    for role in ("customer", "agent"):
+        sequences = [m.sequence for m in gateway.messages(guid) if m.role.value == role]
+        assert sorted(sequences) == list(range(1, len(sequences) + 1))

@@ -69,6 +69,8 @@ def test_a_call_is_transcribed_per_participant_stored_and_queued(gateway: Gatewa
     # and latency metrics were recorded for every utterance
     assert len(metrics.of("PublishLagMs")) == len(messages)
     assert metrics.of("SessionsStarted") == [1]
+    assert 1 in metrics.of("ActiveSessions") and metrics.of("SessionCapacity")
+    assert metrics.of("MillisBehindNow") and all(0 <= v < 5_000 for v in metrics.of("MillisBehindNow"))
 
 
 def test_stop_mid_call_drains_to_the_stop_point_and_writes_the_summary(gateway: Gateway, call: Call) -> None:

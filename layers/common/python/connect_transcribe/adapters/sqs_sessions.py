@@ -3,6 +3,7 @@ runs, hand them back (visible again) on handover, delete them when the session i
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pydantic import ValidationError
@@ -23,7 +24,7 @@ class SqsJobSource:
         response = self._sqs.receive_message(
             QueueUrl=self._url,
             MaxNumberOfMessages=max(1, min(10, max_jobs)),
-            WaitTimeSeconds=int(wait_s),
+            WaitTimeSeconds=max(1, min(20, math.ceil(wait_s))),  # long poll: never a busy loop
             VisibilityTimeout=self._visibility_s,
             MessageSystemAttributeNames=["ApproximateFirstReceiveTimestamp"],
         )
