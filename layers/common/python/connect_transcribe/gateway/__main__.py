@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
+
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "media-gateway")  # before the logger is created at import
 
 from connect_transcribe.gateway.wiring import build_worker
 from connect_transcribe.observability import logger

@@ -7,6 +7,7 @@ import contextlib
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -65,7 +66,8 @@ class Worker:
         self._stopped = threading.Event()
         self._supervisor: threading.Thread | None = None
         self.id = deps.worker_id or f"worker-{uuid.uuid4()}"
-        self.finished: list[tuple[str, Outcome]] = []  # (guid, outcome), for tests and the local demo
+        # (guid, outcome) of recent sessions, for tests and the local demo; bounded for a process that runs for weeks
+        self.finished: deque[tuple[str, Outcome]] = deque(maxlen=10_000)
 
     @property
     def active_sessions(self) -> int:
