@@ -16,7 +16,7 @@ CDK_ARGS ?=
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(shell node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/')
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: help install test synth lint format deploy diff clean bench bench-speech bench-kvs speech-data
+.PHONY: help install test synth lint format deploy diff clean bench bench-speech bench-kvs bench-gateway speech-data
 
 help:
 	@echo "make install   create .venv, install pinned packages, Lambda wheels and the CDK CLI (aws-cdk@2)"
@@ -24,7 +24,7 @@ help:
 	@echo "make test      run the test suite (unit, integration with moto, infrastructure)"
 	@echo "make lint      ruff + mypy"
 	@echo "make deploy    cdk deploy into the account of your current AWS credentials"
-	@echo "make bench     run the benchmarks (bench-kvs: MKV parse throughput; bench-speech: WER, latency, streams per core)"
+	@echo "make bench     run the benchmarks (bench-kvs, bench-gateway, bench-speech)"
 
 install: $(VENV)/.installed
 
@@ -69,7 +69,11 @@ bench-speech: speech-data
 bench-kvs: install
 	$(PY) -m bench.kvs.parse
 
-bench: bench-kvs bench-speech
+# N concurrent calls in real time through one worker process (about 2 minutes for 1, 10 and 20 calls).
+bench-gateway: install
+	$(PY) -m bench.gateway.bench --calls 1 10 20
+
+bench: bench-kvs bench-gateway bench-speech
 
 deploy: install
 	$(CDK_CLI) deploy --all $(CDK_ARGS)

@@ -153,7 +153,7 @@ class DeploymentConfig(BaseModel):
     gateway_desired_tasks: int | None = Field(default=None, ge=0, le=1000)
     # Sized from the speech benchmark: ~60 participant streams per core with tiny.en, 2 per session;
     # 20 sessions use well under one of the two default vCPUs, leaving room for KVS reads and bursts.
-    gateway_max_sessions_per_task: int = Field(default=20, ge=1, le=500)
+    gateway_max_sessions_per_task: int = Field(default=12, ge=1, le=500)
     gateway_target_utilization_percent: int = Field(default=70, ge=10, le=100)
     gateway_engine: str = Field(default="tiny.en", pattern=r"^(tiny\.en|base|dir:/\S+)$")
     gateway_lease_seconds: int = Field(default=20, ge=5, le=300)

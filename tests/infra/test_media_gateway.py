@@ -133,7 +133,7 @@ def test_environment_is_the_worker_contract_without_secrets(default_synth):
         "TABLE_NAME": {"Ref": logical_id(template, "AWS::DynamoDB::Table", "Storage")},
         "SESSIONS_QUEUE_URL": {"Ref": logical_id(template, "AWS::SQS::Queue", "SessionsQueue")},
         "UTTERANCES_QUEUE_URL": {"Ref": logical_id(template, "AWS::SQS::Queue", "UtterancesQueue")},
-        "MAX_SESSIONS": "20",
+        "MAX_SESSIONS": "12",
         "ENGINE": "tiny.en",
         "DECODE_WORKERS": "2",
         "LEASE_SECONDS": "20",
@@ -379,17 +379,17 @@ def test_scaling_tracks_active_sessions_per_task_and_reacts_to_queued_jobs(defau
         "Namespace": "ConnectTranscribe",
         "Statistic": "Average",
     }
-    assert tracking["TargetValue"] == 14  # 70 % of 20 sessions per task
+    assert tracking["TargetValue"] == 8.4  # 70 % of 12 sessions per task
     steps = policies["StepScaling"]["StepScalingPolicyConfiguration"]
     assert steps["AdjustmentType"] == "ChangeInCapacity"
-    # Alarm threshold 1 job: 1-19 waiting -> +1 task, 20-39 -> +2, 40+ -> +4.
+    # Alarm threshold 1 job: 1-11 waiting -> +1 task, 12-23 -> +2, 24+ -> +4.
     assert [
         (s.get("MetricIntervalLowerBound"), s.get("MetricIntervalUpperBound"), s["ScalingAdjustment"])
         for s in steps["StepAdjustments"]
     ] == [
-        (0, 19, 1),
-        (19, 39, 2),
-        (39, None, 4),
+        (0, 11, 1),
+        (11, 23, 2),
+        (23, None, 4),
     ]
     (backlog_alarm,) = [
         a["Properties"]

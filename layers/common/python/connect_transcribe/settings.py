@@ -85,7 +85,7 @@ class GatewaySettings(BaseSettings):
     table_name: str = Field(validation_alias="TABLE_NAME")
     sessions_queue_url: str = Field(validation_alias="SESSIONS_QUEUE_URL")
     utterances_queue_url: str = Field(validation_alias="UTTERANCES_QUEUE_URL")
-    max_sessions: int = Field(default=20, ge=1, le=500, validation_alias="MAX_SESSIONS")
+    max_sessions: int = Field(default=12, ge=1, le=500, validation_alias="MAX_SESSIONS")
     engine: str = Field(default="tiny.en", validation_alias="ENGINE")
     decode_workers: int | None = Field(default=None, ge=1, validation_alias="DECODE_WORKERS")
     kvs_role_arn: str | None = Field(default=None, validation_alias="KVS_ROLE_ARN")

@@ -80,6 +80,7 @@ class Session:
         self._tracks: dict[Role, ParticipantTrack] = {}
         self._checkpoint: Checkpoint | None = None
         self._origin_ms: int | None = None
+        self._restart_fragment_ts: int | None = None
         self._contact_id: str | None = None
         self._stop_at_ms: int | None = None
         self._stop_seen: float | None = None
@@ -169,6 +170,8 @@ class Session:
         start, skip = self._start_point(checkpoint)
         takeover = checkpoint is not None and checkpoint.generation == job.generation
         self._origin_ms = checkpoint.origin_ts_ms if checkpoint else None
+        # until this owner has read a fragment, a takeover of it must restart where this one did
+        self._restart_fragment_ts = checkpoint.fragment_ts_ms if takeover and checkpoint else None
         self._contact_id = checkpoint.contact_id if checkpoint else None
         for stream in job.streams:
             base = checkpoint.stream(stream.role) if checkpoint else StreamCheckpoint()
@@ -384,7 +387,7 @@ class Session:
             generation=self.job.generation,
             origin_ts_ms=self._origin_ms,
             contact_id=self._contact_id,
-            fragment_ts_ms=min(fragment_ts) if fragment_ts else None,
+            fragment_ts_ms=min(fragment_ts) if fragment_ts else self._restart_fragment_ts,
             continuation_token=self._reader.continuation_token if self._reader else None,
             streams=streams,
             finished=final,

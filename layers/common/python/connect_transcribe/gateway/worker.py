@@ -21,7 +21,7 @@ _DONE = frozenset({Outcome.DRAINED, Outcome.ENDED, Outcome.FAILED, Outcome.STALE
 
 @dataclass(frozen=True)
 class WorkerSettings:
-    max_sessions: int = 20  # per task; the speech benchmark measured ~60 participant streams per core
+    max_sessions: int = 12  # per task (2 vCPU): see the gateway benchmark in README
     receive_wait_s: float = 5.0  # SQS long poll (returns as soon as a job arrives)
     supervise_every_s: float = 0.5  # stop requests are seen within this (+ one DynamoDB read)
     heartbeat_every_s: float = 2.0  # lease renewal + checkpoint
