@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from connect_transcribe.gateway.messages import build_message
 from connect_transcribe.gateway.ports import ConversationReader, LeaseStore, Metrics, UtteranceSink
+from connect_transcribe.gateway.start_point import start_point
 from connect_transcribe.gateway.track import ParticipantTrack, StartRecognizer
 from connect_transcribe.logic.redaction import Redactor
 from connect_transcribe.logic.state_machine import Event
@@ -23,8 +24,8 @@ from connect_transcribe.media.connect_stream import (
 )
 from connect_transcribe.media.mkv import MkvError
 from connect_transcribe.media.reader import KvsReader, MediaEnded, ReaderSettings
-from connect_transcribe.media.source import MediaError, MediaSource, Selector, SelectorType
-from connect_transcribe.models.api import Role, StartSelectorType
+from connect_transcribe.media.source import MediaError, MediaSource
+from connect_transcribe.models.api import Role
 from connect_transcribe.models.gateway import Checkpoint, StreamCheckpoint
 from connect_transcribe.models.session import SessionJob, SessionState, StreamRecord
 from connect_transcribe.observability import logger
@@ -167,8 +168,17 @@ class Session:
             return Outcome.STALE
         if conv.state is SessionState.STOPPING and conv.stop_requested_at_ms is not None:
             self.request_stop(conv.stop_requested_at_ms)
-        start, skip = self._start_point(checkpoint)
-        takeover = checkpoint is not None and checkpoint.generation == job.generation
+        point = start_point(
+            job,
+            checkpoint,
+            d.media,
+            lookup_s=self.settings.start_lookup_s,
+            cancelled=self._handover,
+            monotonic=d.monotonic,
+        )
+        if not point.exact:
+            logger.warning("start fragment not found; starting after it", extra={"guid": self.guid})
+        takeover = point.takeover
         self._origin_ms = checkpoint.origin_ts_ms if checkpoint else None
         # until this owner has read a fragment, a takeover of it must restart where this one did
         self._restart_fragment_ts = checkpoint.fragment_ts_ms if takeover and checkpoint else None
@@ -180,7 +190,9 @@ class Session:
             )
         self._checkpoint = self._snapshot()
         self.started.set()
-        self._reader = KvsReader(d.media, job.stream_arn, start, settings=self.settings.reader, skip_before_ms=skip)
+        self._reader = KvsReader(
+            d.media, job.stream_arn, point.selector, settings=self.settings.reader, skip_before_ms=point.skip_before_ms
+        )
         if self._handover.is_set():
             self._reader.close()
         d.metrics.count("SessionsStarted")
@@ -189,43 +201,12 @@ class Session:
             extra={
                 "guid": self.guid,
                 "generation": job.generation,
-                "selector": start.type.value,
-                "takeover": bool(skip),
+                "selector": point.selector.type.value,
+                "takeover": takeover,
             },
         )
         outcome, event = self._read()
         return self._finish(outcome, event)
-
-    def _start_point(self, checkpoint: Checkpoint | None) -> tuple[Selector, dict[Role, int]]:
-        job = self.job
-        if checkpoint is not None and checkpoint.generation == job.generation and checkpoint.fragment_ts_ms:
-            skip = {r: s.resume_ts_ms for r, s in checkpoint.streams.items() if s.resume_ts_ms is not None}
-            return Selector(SelectorType.PRODUCER_TIMESTAMP, timestamp_ms=checkpoint.fragment_ts_ms), skip
-        skip = {}
-        if checkpoint is not None:  # a resume after pause: never feed audio we already transcribed
-            skip = {r: s.resume_ts_ms for r, s in checkpoint.streams.items() if s.resume_ts_ms is not None}
-        selector = job.start_selector
-        if selector.type is StartSelectorType.FRAGMENT_NUMBER and selector.after_fragment_number:
-            # GetMedia's FRAGMENT_NUMBER starts *after* the fragment; Connect's StartFragmentNumber is the first
-            # fragment of the call, so start at its producer timestamp instead to keep its audio.
-            number = selector.after_fragment_number
-            ts = self._fragment_timestamp(number)
-            if ts is not None:
-                return Selector(SelectorType.PRODUCER_TIMESTAMP, timestamp_ms=ts), skip
-            logger.warning("start fragment not found; starting after it", extra={"guid": self.guid})
-            return Selector(SelectorType.FRAGMENT_NUMBER, fragment_number=number), skip
-        return Selector(SelectorType.NOW), skip
-
-    def _fragment_timestamp(self, number: str) -> int | None:
-        """KVS lists a fragment only once it is complete (~1 s after Connect names it): ask for a little while."""
-        deadline = self.deps.monotonic() + self.settings.start_lookup_s
-        while True:
-            try:
-                ts = self.deps.media.fragment_timestamp_ms(self.job.stream_arn, number)
-            except MediaError:
-                ts = None
-            if ts is not None or self.deps.monotonic() >= deadline or self._handover.wait(0.25):
-                return ts
 
     def _read(self) -> tuple[Outcome, Event | None]:
         assert self._reader is not None
