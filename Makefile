@@ -16,7 +16,7 @@ CDK_ARGS ?=
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(shell node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/')
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: help install test synth lint format deploy diff clean bench bench-speech bench-kvs bench-gateway speech-data
+.PHONY: help install test synth lint format deploy diff clean bench bench-speech bench-kvs bench-gateway bench-delivery speech-data
 
 help:
 	@echo "make install   create .venv, install pinned packages, Lambda wheels and the CDK CLI (aws-cdk@2)"
@@ -24,7 +24,7 @@ help:
 	@echo "make test      run the test suite (unit, integration with moto, infrastructure)"
 	@echo "make lint      ruff + mypy"
 	@echo "make deploy    cdk deploy into the account of your current AWS credentials"
-	@echo "make bench     run the benchmarks (bench-kvs, bench-gateway, bench-speech)"
+	@echo "make bench     run the benchmarks (bench-kvs, bench-gateway, bench-delivery, bench-speech)"
 
 install: $(VENV)/.installed
 
@@ -73,7 +73,11 @@ bench-kvs: install
 bench-gateway: install
 	$(PY) -m bench.gateway.bench --calls 1 10 20
 
-bench: bench-kvs bench-gateway bench-speech
+# SQS -> webhook Lambda -> HTTPS receiver latency, FIFO and standard queues (moto server, loopback receiver).
+bench-delivery: install
+	$(PY) -m bench.delivery.bench
+
+bench: bench-kvs bench-gateway bench-delivery bench-speech
 
 deploy: install
 	$(CDK_CLI) deploy --all $(CDK_ARGS)

@@ -12,6 +12,7 @@ import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal, Self
+from urllib.parse import urlsplit
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_ecs as ecs
@@ -30,6 +31,8 @@ WHEELHOUSE_DIR = REPO_ROOT / ".build" / "lambda-wheels"
 # The public API contract (docs/api): the Connect flow functions call exactly these two routes.
 START_STREAMING_PATH = "/mg-autotranscribe/v1/start-streaming"
 STOP_STREAMING_PATH = "/mg-autotranscribe/v1/stop-streaming"
+# The after-call API (GET, ?externalId=<ContactId>), on the same API function.
+MESSAGES_PATH = "/conversation/v1/conversation/messages"
 API_ID_HEADER = "asapp-api-id"
 API_SECRET_HEADER = "asapp-api-secret"  # noqa: S105 - a header name, not a secret
 
@@ -63,6 +66,8 @@ _KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/(mrk-[0-9a
 _IAM_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@/_-]{1,512}$")
 _CONNECT_INSTANCE_ARN = re.compile(r"^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance/[0-9a-f-]{36}$")
 _WAF_WEB_ACL_ARN = re.compile(r"^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[\w-]+/[0-9a-f-]{36}$")
+# The complete ARN (with Secrets Manager's 6-character suffix): IAM is granted on exactly that secret.
+_SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$")
 
 
 # Fargate's valid task sizes: vCPU units -> memory (MiB) range and step.
@@ -77,11 +82,36 @@ _FARGATE_MEMORY: dict[int, tuple[int, int, int]] = {
 }
 
 
+def _check_literal_target(host: str, allow_private: bool) -> None:
+    """Refuse a webhook URL whose host is a literal private, loopback or link-local (metadata) address.
+
+    Host names are checked by the function when it resolves them (its SSRF guard); this catches the obvious
+    mistake at synth.
+    """
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return
+    if address.is_link_local:
+        raise ValueError(f"webhook_url: {host} is link-local (instance metadata range), never a webhook target")
+    if not allow_private and not address.is_global:
+        raise ValueError(f"webhook_url: {host} is not a public address (set webhook_allow_private_targets to allow it)")
+
+
 class ApiAuth(StrEnum):
     """Mirrors connect_transcribe.settings.ApiAuthMode (infra must not import runtime code)."""
 
     IAM = "iam"
     API_SECRET = "api_secret"  # noqa: S105 - a mode name, not a secret
+
+
+class WebhookAuth(StrEnum):
+    """Mirrors the runtime's WEBHOOK_AUTH values (infra must not import runtime code)."""
+
+    NONE = "none"
+    HEADER = "header"
+    QUERY = "query"
+    OAUTH2 = "oauth2"
 
 
 class Architecture(StrEnum):
@@ -158,10 +188,37 @@ class DeploymentConfig(BaseModel):
     gateway_engine: str = Field(default="tiny.en", pattern=r"^(tiny\.en|base|dir:/\S+)$")
     gateway_lease_seconds: int = Field(default=20, ge=5, le=300)
     gateway_end_of_stream_seconds: int = Field(default=10, ge=1, le=600)
-    utterances_visibility_timeout_seconds: int = Field(default=60, ge=0, le=43_200)
-    utterances_max_receive_count: int = Field(default=5, ge=1, le=1000)
+    # 6 x delivery_function_timeout_seconds (AWS's advice for SQS event sources): see _delivery.
+    utterances_visibility_timeout_seconds: int = Field(default=360, ge=0, le=43_200)
+    # SQS's own redrive is the safety net behind the delivery function's DLQ hand-off (delivery_max_receives).
+    utterances_max_receive_count: int = Field(default=10, ge=1, le=1000)
     utterances_dlq_retention_days: int = Field(default=14, ge=1, le=14)
     alarm_publish_lag_p95_ms: int = Field(default=5000, ge=100)
+
+    # --- webhook delivery (functions/webhook_delivery, consumes the utterances queue)
+    # Empty: the function and its secret are deployed, but not attached to the queue (utterances wait there).
+    webhook_url: str | None = None
+    webhook_auth: WebhookAuth = WebhookAuth.NONE
+    # Bring your own secret (complete ARN); unset: the stack generates one with a token and a signing secret.
+    webhook_secret_arn: str | None = None
+    # Only for a brought secret encrypted with a customer key other than this stack's.
+    webhook_secret_kms_key_arn: str | None = None
+    webhook_header_name: str = Field(default="X-Webhook-Token", pattern=r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$")
+    webhook_query_param: str = Field(default="token", pattern=r"^[A-Za-z0-9._~-]{1,128}$")
+    webhook_mtls: bool = False
+    webhook_signing: bool = True
+    oauth_token_url: str | None = None
+    oauth_scope: str | None = Field(default=None, max_length=1024)
+    oauth_audience: str | None = Field(default=None, max_length=1024)
+    # Bounds mirror WebhookSettings (the runtime refuses more).
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=30)
+    webhook_allow_private_targets: bool = False
+    delivery_max_receives: int = Field(default=5, ge=1, le=100)
+    delivery_retry_budget_seconds: float = Field(default=20.0, ge=0, le=600)
+    delivery_function_timeout_seconds: int = Field(default=60, ge=10, le=900)
+    delivery_memory_mb: int = Field(default=512, ge=128, le=10_240)
+    # Also the event source mapping's maximum concurrency (at least 2), so the poller is never throttled.
+    delivery_reserved_concurrency: int | None = Field(default=None, ge=2, le=1000)
 
     # --- network: a new VPC, or an existing one when vpc_id is set (no lookups: synth needs no credentials)
     vpc_id: str | None = Field(default=None, pattern=r"^vpc-[0-9a-f]{8,17}$")
@@ -187,6 +244,13 @@ class DeploymentConfig(BaseModel):
         "kvs_kms_key_arn",
         "kvs_role_arn",
         "kvs_external_id",
+        "webhook_url",
+        "webhook_secret_arn",
+        "webhook_secret_kms_key_arn",
+        "oauth_token_url",
+        "oauth_scope",
+        "oauth_audience",
+        "delivery_reserved_concurrency",
         mode="before",
     )
     @classmethod
@@ -246,6 +310,38 @@ class DeploymentConfig(BaseModel):
             raise ValueError("must be a REGIONAL WAFv2 web ACL ARN")
         return value
 
+    @field_validator("webhook_url", "oauth_token_url")
+    @classmethod
+    def _https_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        # The runtime's plain-HTTP switch is for local development only; a deployment always uses TLS.
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.hostname:
+            raise ValueError("must be an https:// URL")
+        if parts.username is not None or parts.password is not None:
+            raise ValueError("must not carry credentials (they belong in the webhook secret)")
+        if parts.fragment:
+            raise ValueError("must not have a #fragment")
+        return value
+
+    @field_validator("webhook_secret_arn")
+    @classmethod
+    def _secret_arn(cls, value: str | None) -> str | None:
+        if value is not None and not _SECRET_ARN.match(value):
+            raise ValueError(
+                "must be the complete Secrets Manager secret ARN, with its 6-character suffix "
+                "(arn:aws:secretsmanager:<region>:<acct>:secret:<name>-AbCdEf)"
+            )
+        return value
+
+    @field_validator("webhook_secret_kms_key_arn")
+    @classmethod
+    def _secret_kms_arn(cls, value: str | None) -> str | None:
+        if value is not None and not _KMS_KEY_ARN.match(value):
+            raise ValueError("must be a KMS key ARN (arn:aws:kms:<region>:<acct>:key/<id>)")
+        return value
+
     @field_validator("log_retention_days")
     @classmethod
     def _retention(cls, value: int) -> int:
@@ -291,6 +387,40 @@ class DeploymentConfig(BaseModel):
             raise ValueError(
                 "kvs_kms_key_arn is for same-account streams; with kvs_role_arn, grant kms:Decrypt to that role"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _delivery(self) -> Self:
+        timeout = self.delivery_function_timeout_seconds
+        # The last retry may start when the budget runs out and then wait a whole request timeout.
+        if self.delivery_retry_budget_seconds + self.webhook_timeout_seconds >= timeout:
+            raise ValueError(
+                "delivery_retry_budget_seconds + webhook_timeout_seconds must stay below "
+                f"delivery_function_timeout_seconds ({timeout})"
+            )
+        # Lambda refuses an SQS event source whose visibility timeout is shorter than the function timeout.
+        if self.utterances_visibility_timeout_seconds < timeout:
+            raise ValueError(
+                "utterances_visibility_timeout_seconds must be at least delivery_function_timeout_seconds "
+                f"({timeout}); AWS advises 6x ({6 * timeout})"
+            )
+        # The function dead-letters a message itself on its delivery_max_receives-th receive; SQS's redrive only
+        # catches what the function never got to (crashes, timeouts), so it must count further.
+        if self.utterances_max_receive_count <= self.delivery_max_receives:
+            raise ValueError("utterances_max_receive_count must be greater than delivery_max_receives")
+        return self
+
+    @model_validator(mode="after")
+    def _webhook_auth(self) -> Self:
+        oauth2 = self.webhook_auth is WebhookAuth.OAUTH2
+        if oauth2 and self.oauth_token_url is None:
+            raise ValueError("webhook_auth=oauth2 needs oauth_token_url")
+        if not oauth2 and (self.oauth_token_url or self.oauth_scope or self.oauth_audience):
+            raise ValueError("oauth_token_url / oauth_scope / oauth_audience are only used with webhook_auth=oauth2")
+        if self.webhook_url is not None:
+            _check_literal_target(urlsplit(self.webhook_url).hostname or "", self.webhook_allow_private_targets)
+        if self.webhook_secret_kms_key_arn is not None and self.webhook_secret_arn is None:
+            raise ValueError("webhook_secret_kms_key_arn is only used with webhook_secret_arn (a secret you bring)")
         return self
 
     # --- CDK-typed views

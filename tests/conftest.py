@@ -82,4 +82,5 @@ def api_env(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> AwsResources:
 
     api_handler.settings.cache_clear()
     api_handler.service.cache_clear()
+    api_handler.messages.cache_clear()
     return aws

@@ -1,4 +1,4 @@
-"""Start/Stop API Lambda (API Gateway REST proxy)."""
+"""Start/Stop and after-call messages API Lambda (API Gateway REST proxy)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from connect_transcribe import wiring
 from connect_transcribe.api.routes import build_app
+from connect_transcribe.logic.messages import MessageService
 from connect_transcribe.logic.sessions import SessionService
 from connect_transcribe.observability import logger, metrics, tracer
 from connect_transcribe.settings import ApiSettings
@@ -24,7 +25,12 @@ def service() -> SessionService:
     return wiring.session_service(settings())
 
 
-app = build_app(service, lambda: settings().max_body_bytes)
+@cache
+def messages() -> MessageService:
+    return wiring.message_service(settings())
+
+
+app = build_app(service, lambda: settings().max_body_bytes, messages=messages)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)

@@ -1,4 +1,5 @@
-"""The Start/Stop control API: REST API (regional) -> API function, with IAM or api-secret auth."""
+"""The control API: REST API (regional) -> API function (start/stop streaming, after-call messages),
+with IAM or api-secret auth."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from constructs import Construct
 from infra.config import (
     API_ID_HEADER,
     API_SECRET_HEADER,
+    MESSAGES_PATH,
     START_STREAMING_PATH,
     STOP_STREAMING_PATH,
     ApiAuth,
@@ -105,7 +107,7 @@ class ControlApi(Construct):
             config=config,
             layers=layers,
             folder="api",
-            description=f"{config.service_name} Start/Stop streaming API",
+            description=f"{config.service_name} Start/Stop streaming API and after-call messages API",
             memory_mb=config.api_memory_mb,
             timeout=Duration.seconds(config.api_timeout_seconds),
             environment={
@@ -115,6 +117,7 @@ class ControlApi(Construct):
                 "MAX_BODY_BYTES": str(config.api_max_body_bytes),
             },
         )
+        # Includes dynamodb:Query, which the messages route reads a conversation with.
         table.grant_read_write_data(self.handler.role)
         sessions_queue.grant_send_messages(self.handler.role)
         self.handler.acknowledge_kms_grant_wildcards("Table.grant_read_write_data and Queue.grant_send_messages")
@@ -125,7 +128,7 @@ class ControlApi(Construct):
         self.api = apigw.RestApi(
             self,
             "RestApi",
-            description=f"{config.service_name} control API (start/stop streaming)",
+            description=f"{config.service_name} control API (start/stop streaming, after-call messages)",
             endpoint_types=[apigw.EndpointType.REGIONAL],
             cloud_watch_role=config.api_cloudwatch_role,
             deploy_options=apigw.StageOptions(
@@ -166,6 +169,14 @@ class ControlApi(Construct):
         for path in (START_STREAMING_PATH, STOP_STREAMING_PATH):
             resource = self.api.root.resource_for_path(path)
             resource.add_method("POST", integration, **method_options)
+        # externalId is declared for the API's model; the function validates it, so a missing one gets the
+        # documented error shape (400) rather than API Gateway's own message.
+        self.api.root.resource_for_path(MESSAGES_PATH).add_method(
+            "GET",
+            integration,
+            request_parameters={"method.request.querystring.externalId": True},
+            **method_options,
+        )
 
         if config.waf_web_acl_arn:
             wafv2.CfnWebACLAssociation(
@@ -209,9 +220,9 @@ class ControlApi(Construct):
         stack = Stack.of(self)
         return f"https://{self.api.rest_api_id}.execute-api.{stack.region}.{stack.url_suffix}/{self.stage.stage_name}"
 
-    def method_arn(self, path: str) -> str:
-        """execute-api ARN of POST <path> on this stage (what execute-api:Invoke is granted on)."""
-        return self.api.arn_for_execute_api("POST", path, self.stage.stage_name)
+    def method_arn(self, path: str, http_method: str = "POST") -> str:
+        """execute-api ARN of <http_method> <path> on this stage (what execute-api:Invoke is granted on)."""
+        return self.api.arn_for_execute_api(http_method, path, self.stage.stage_name)
 
     def _auth_method_options(self, config: DeploymentConfig, layers: Layers, key: kms.IKey) -> dict[str, Any]:
         if config.api_auth is ApiAuth.IAM:

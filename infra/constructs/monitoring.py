@@ -1,9 +1,10 @@
-"""Alarms that say a call may not be transcribed: stuck session jobs, API failures, failing flow requests,
-and a media gateway that fails sessions, lags, runs short of tasks or cannot deliver utterances."""
+"""Alarms that say a call may not be transcribed or its transcript not delivered: stuck session jobs, API
+failures, failing flow requests, a media gateway that fails sessions, lags or runs short of tasks, and webhook
+delivery that fails, errors, is throttled or dead-letters utterances."""
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Fn
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
@@ -16,9 +17,12 @@ from constructs import Construct
 
 from infra.config import DeploymentConfig
 from infra.constructs.media_gateway import MediaGateway
+from infra.constructs.webhook_delivery import WebhookDelivery
 
 # Emitted by the Connect flow Lambdas (they never raise into the flow, so Lambda `Errors` stays 0).
 FLOW_FAILED_METRIC = "FlowRequestFailed"
+# Emitted by the webhook delivery function for each utterance it dead-letters (connect_transcribe.delivery.deliver).
+WEBHOOK_FAILED_METRIC = "WebhookFailed"
 
 
 class Monitoring(Construct):
@@ -70,7 +74,7 @@ class Monitoring(Construct):
             threshold=1,
         )
 
-    def watch_gateway(self, gateway: MediaGateway, *, utterances_dead_letter_queue: sqs.IQueue) -> None:
+    def watch_gateway(self, gateway: MediaGateway) -> None:
         config = self._config
         self._alarm(
             "GatewaySessionsFailing",
@@ -96,12 +100,62 @@ class Monitoring(Construct):
                 # No data means Container Insights saw no task at all.
                 missing=cloudwatch.TreatMissingData.BREACHING,
             )
+
+    def watch_delivery(
+        self, delivery: WebhookDelivery, *, utterances_queue: sqs.IQueue, utterances_dead_letter_queue: sqs.IQueue
+    ) -> None:
+        config = self._config
+        # The exact command, with this stack's queue URLs, for whoever is paged.
+        redrive = Fn.join(
+            "",
+            [
+                "connect-transcribe redrive-dlq --from ",
+                utterances_dead_letter_queue.queue_url,
+                " --to ",
+                utterances_queue.queue_url,
+            ],
+        )
         self._alarm(
             "UtterancesDeadLettered",
-            "Utterances reached the dead-letter queue: transcripts were not delivered.",
+            Fn.join(
+                "",
+                [
+                    "Utterances reached the dead-letter queue: webhook delivery gave up on them (its lastError "
+                    "message attribute says why) or the delivery function kept failing. Transcripts were not "
+                    "delivered. Fix the cause, then redrive: ",
+                    redrive,
+                ],
+            ),
             utterances_dead_letter_queue.metric_approximate_number_of_messages_visible(
                 period=Duration.minutes(1), statistic="Maximum"
             ),
+            threshold=1,
+        )
+        self._alarm(
+            "WebhookDeliveriesFailing",
+            "The webhook delivery function dead-lettered utterances: the receiver refused them (4xx other than "
+            "408/429) or kept failing for delivery_max_receives receives. Their logs and the DLQ messages' "
+            "lastError say why; the UtterancesDeadLettered alarm has the redrive command.",
+            cloudwatch.Metric(
+                namespace=config.metrics_namespace,
+                metric_name=WEBHOOK_FAILED_METRIC,
+                dimensions_map={"service": config.service_name},
+                period=Duration.minutes(5),
+                statistic="Sum",
+            ),
+            threshold=1,
+        )
+        self._alarm(
+            "WebhookFunctionErrors",
+            "The webhook delivery function failed as a whole (crash or timeout): its batch returns to the queue "
+            "and the stream's later utterances wait.",
+            delivery.function.metric_errors(period=Duration.minutes(5), statistic="Sum"),
+            threshold=1,
+        )
+        self._alarm(
+            "WebhookFunctionThrottled",
+            "The webhook delivery function was throttled (reserved or account concurrency): transcripts are late.",
+            delivery.function.metric_throttles(period=Duration.minutes(5), statistic="Sum"),
             threshold=1,
         )
 

@@ -1,7 +1,8 @@
 """The `utterances` FIFO queue: each finished utterance for delivery, in order per stream, with a FIFO DLQ.
 
 The media gateway sends with MessageGroupId = streamId and MessageDeduplicationId = utteranceId, so
-a re-published utterance (after a task hand-over) is dropped within SQS's 5-minute window.
+a re-published utterance (after a task hand-over) is dropped within SQS's 5-minute window. The webhook
+delivery function consumes it and moves messages it gives up on to the DLQ itself (with their last error).
 """
 
 from __future__ import annotations
@@ -37,7 +38,11 @@ class UtterancesQueue(Construct):
             encryption=sqs.QueueEncryption.KMS,
             encryption_master_key=key,
             enforce_ssl=True,
+            # At least the delivery function's timeout (6x by default, AWS's advice for event sources): a batch
+            # still in a slow or throttled invocation must not become visible again, or a second invocation
+            # would deliver the same stream's utterances in parallel, out of order.
             visibility_timeout=Duration.seconds(config.utterances_visibility_timeout_seconds),
+            # A safety net above delivery_max_receives: catches messages the function never got to handle.
             dead_letter_queue=sqs.DeadLetterQueue(
                 queue=self.dead_letter_queue, max_receive_count=config.utterances_max_receive_count
             ),

@@ -1,4 +1,5 @@
-"""The service: key, table, queues, layers, control API, Connect flow Lambdas, media gateway and alarms.
+"""The service: key, table, queues, layers, control API, Connect flow Lambdas, media gateway, webhook delivery
+and alarms.
 
 One stack keeps the table/queue references between the API and the media gateway plain Refs.
 """
@@ -21,6 +22,7 @@ from infra.constructs.network import Network
 from infra.constructs.sessions_queue import SessionsQueue
 from infra.constructs.storage import Storage
 from infra.constructs.utterances_queue import UtterancesQueue
+from infra.constructs.webhook_delivery import WebhookDelivery
 
 
 class ControlPlaneStack(Stack):
@@ -28,7 +30,8 @@ class ControlPlaneStack(Stack):
         super().__init__(
             scope,
             construct_id,
-            description="connect-transcribe: control API, session store, Connect flow Lambdas and media gateway",
+            description="connect-transcribe: control API, session store, Connect flow Lambdas, media gateway and "
+            "webhook delivery",
             **kwargs,
         )
         Tags.of(self).add("service", config.service_name)
@@ -59,6 +62,15 @@ class ControlPlaneStack(Stack):
             sessions_queue=sessions.queue,
             utterances_queue=utterances.queue,
         )
+        delivery = WebhookDelivery(
+            self,
+            "WebhookDelivery",
+            config=config,
+            layers=layers,
+            key=encryption.key,
+            queue=utterances.queue,
+            dead_letter_queue=utterances.dead_letter_queue,
+        )
         monitoring = Monitoring(
             self,
             "Monitoring",
@@ -67,7 +79,10 @@ class ControlPlaneStack(Stack):
             sessions_dead_letter_queue=sessions.dead_letter_queue,
             api=api.api,
         )
-        monitoring.watch_gateway(gateway, utterances_dead_letter_queue=utterances.dead_letter_queue)
+        monitoring.watch_gateway(gateway)
+        monitoring.watch_delivery(
+            delivery, utterances_queue=utterances.queue, utterances_dead_letter_queue=utterances.dead_letter_queue
+        )
 
         CfnOutput(self, "ApiUrl", value=api.base_url, description="Control API stage URL (no trailing slash)")
         CfnOutput(self, "TableName", value=storage.table.table_name)
@@ -85,6 +100,20 @@ class ControlPlaneStack(Stack):
             "MediaGatewayTaskRoleArn",
             value=gateway.task_role.role_arn,
             description="Principal to trust in the KVS account's role (cross-account kvs_role_arn)",
+        )
+        CfnOutput(
+            self,
+            "WebhookFunctionName",
+            value=delivery.function.function_name,
+            description="Webhook delivery function"
+            + ("" if delivery.attached else " (IDLE: webhook_url not set, not attached to the utterances queue)"),
+        )
+        CfnOutput(
+            self,
+            "WebhookSecretArn",
+            value=delivery.secret.secret_arn,
+            description="Webhook credentials secret: token, signingSecret (share with the receiver), "
+            "clientId/clientSecret, certificatePem/privateKeyPem, caBundlePem",
         )
         if api.credentials_secret is not None:
             CfnOutput(self, "ApiCredentialsSecretArn", value=api.credentials_secret.secret_arn)

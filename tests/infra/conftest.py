@@ -26,9 +26,13 @@ WAF_WEB_ACL_ARN = (
 )
 KVS_KMS_KEY_ARN = "arn:aws:kms:eu-west-2:123456789012:key/5c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
 KVS_ROLE_ARN = "arn:aws:iam::210987654321:role/connect-kvs-reader"
+WEBHOOK_URL = "https://hooks.example.com/transcripts"
+WEBHOOK_SECRET_ARN = "arn:aws:secretsmanager:eu-west-2:123456789012:secret:acme/webhook-AbC123"
+WEBHOOK_SECRET_KMS_KEY_ARN = "arn:aws:kms:eu-west-2:123456789012:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 SUBNET_IDS = ("subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2")
-# Everything optional switched on: api_secret auth, a Connect instance, a WAF web ACL, and for the media
-# gateway a stream prefix, a KVS key, interface endpoints and a fixed task count.
+# Everything optional switched on: api_secret auth, a Connect instance, a WAF web ACL, for the media
+# gateway a stream prefix, a KVS key, interface endpoints and a fixed task count, and webhook delivery
+# attached with OAuth2 + mTLS, a generated secret and reserved concurrency.
 FULL_CONTEXT: dict[str, Any] = {
     "api_auth": "api_secret",
     "connect_instance_arn": CONNECT_INSTANCE_ARN,
@@ -37,8 +41,16 @@ FULL_CONTEXT: dict[str, Any] = {
     "kvs_kms_key_arn": KVS_KMS_KEY_ARN,
     "vpc_interface_endpoints": "true",
     "gateway_desired_tasks": "2",
+    "webhook_url": WEBHOOK_URL,
+    "webhook_auth": "oauth2",
+    "oauth_token_url": "https://login.example.com/oauth2/token",
+    "oauth_scope": "transcripts:write",
+    "oauth_audience": "https://hooks.example.com",
+    "webhook_mtls": "true",
+    "delivery_reserved_concurrency": "20",
 }
-# The gateway's other branch: an existing VPC (as `-c` strings) and cross-account KVS access.
+# The other branches: an existing VPC (as `-c` strings), cross-account KVS access, and webhook delivery with a
+# header token from a secret the deployment brings (encrypted with its own key).
 EXTERNAL_CONTEXT: dict[str, Any] = {
     "vpc_id": "vpc-0123456789abcdef0",
     "private_subnet_ids": ",".join(SUBNET_IDS),
@@ -46,6 +58,11 @@ EXTERNAL_CONTEXT: dict[str, Any] = {
     "kvs_role_arn": KVS_ROLE_ARN,
     "kvs_external_id": "connect-transcribe-7f3a",
     "gateway_architecture": "x86_64",
+    "webhook_url": WEBHOOK_URL,
+    "webhook_auth": "header",
+    "webhook_header_name": "X-Api-Key",
+    "webhook_secret_arn": WEBHOOK_SECRET_ARN,
+    "webhook_secret_kms_key_arn": WEBHOOK_SECRET_KMS_KEY_ARN,
 }
 
 

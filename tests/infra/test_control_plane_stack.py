@@ -27,6 +27,7 @@ def function_by_code_folder(template: Template, folder: str) -> tuple[str, dict[
         "authorizer": "API authorizer",
         "connect_start": START_STREAMING_PATH,
         "connect_stop": STOP_STREAMING_PATH,
+        "webhook_delivery": "webhook delivery",
     }
     matches = [
         (logical_id, fn)
@@ -155,15 +156,17 @@ def test_every_queue_denies_insecure_transport(default_synth):
 
 def test_every_function_is_python312_arm64_traced_with_both_layers(full_synth):
     fns = functions(full_synth.template)
-    assert len(fns) == 4  # api, authorizer, connect_start, connect_stop
-    for fn in fns.values():
+    assert len(fns) == 5  # api, authorizer, connect_start, connect_stop, webhook_delivery
+    for logical_id, fn in fns.items():
         props = fn["Properties"]
         assert props["Runtime"] == "python3.12"
         assert props["Architectures"] == ["arm64"]
         assert props["Handler"] == "handler.handler"
         assert props["TracingConfig"] == {"Mode": "Active"}
         assert len(props["Layers"]) == 2
-        assert "ReservedConcurrentExecutions" not in props
+        # Only webhook delivery may reserve concurrency, and only when configured (delivery_reserved_concurrency).
+        if not logical_id.startswith("WebhookDelivery"):
+            assert "ReservedConcurrentExecutions" not in props
 
 
 def test_architecture_follows_config(synth):
@@ -304,22 +307,29 @@ def test_configured_connect_instance_scopes_permission_and_associates_functions(
 # ---------------------------------------------------------------- API
 
 
-def _post_methods(template: Template) -> dict[str, Any]:
-    methods = resources(template, "AWS::ApiGateway::Method", {"HttpMethod": "POST"})
-    assert len(methods) == 2
-    return methods
-
-
-def test_api_is_regional_with_two_iam_authorized_posts_by_default(default_synth):
+def test_api_is_regional_with_iam_authorized_routes_by_default(default_synth):
     template = default_synth.template
     template.has_resource_properties("AWS::ApiGateway::RestApi", {"EndpointConfiguration": {"Types": ["REGIONAL"]}})
-    paths = {r["Properties"]["PathPart"] for r in resources(template, "AWS::ApiGateway::Resource").values()}
-    assert paths == {"mg-autotranscribe", "v1", "start-streaming", "stop-streaming"}
-    for method in _post_methods(template).values():
+    paths = sorted(r["Properties"]["PathPart"] for r in resources(template, "AWS::ApiGateway::Resource").values())
+    assert paths == sorted(
+        [
+            "mg-autotranscribe",
+            "v1",
+            "start-streaming",
+            "stop-streaming",
+            "conversation",
+            "v1",
+            "conversation",
+            "messages",
+        ]
+    )
+    methods = resources(template, "AWS::ApiGateway::Method")
+    assert sorted(m["Properties"]["HttpMethod"] for m in methods.values()) == ["GET", "POST", "POST"]
+    for method in methods.values():
         assert method["Properties"]["AuthorizationType"] == "AWS_IAM"
         assert method["Properties"]["Integration"]["Type"] == "AWS_PROXY"
     template.resource_count_is("AWS::ApiGateway::Authorizer", 0)
-    template.resource_count_is("AWS::SecretsManager::Secret", 0)
+    assert not [i for i in resources(template, "AWS::SecretsManager::Secret") if i.startswith("ControlApi")]
 
 
 def test_stage_logs_traces_and_throttles(default_synth):
@@ -386,10 +396,10 @@ def test_api_secret_mode_uses_request_authorizer_and_cmk_secret(full_synth):
             "AuthorizerResultTtlInSeconds": 300,
         },
     )
-    for method in _post_methods(template).values():
+    for method in resources(template, "AWS::ApiGateway::Method").values():  # the messages GET too
         assert method["Properties"]["AuthorizationType"] == "CUSTOM"
         assert method["Properties"]["AuthorizerId"] == {"Ref": authorizer_id}
-    (secret_id,) = resources(template, "AWS::SecretsManager::Secret")
+    (secret_id,) = [i for i in resources(template, "AWS::SecretsManager::Secret") if i.startswith("ControlApi")]
     template.has_resource_properties(
         "AWS::SecretsManager::Secret",
         {
@@ -443,6 +453,8 @@ def test_outputs(default_synth, full_synth):
         "MediaGatewayClusterName",
         "MediaGatewayServiceName",
         "MediaGatewayTaskRoleArn",
+        "WebhookFunctionName",
+        "WebhookSecretArn",
     }
     assert set(default_synth.template.find_outputs("*")) == base
     assert set(full_synth.template.find_outputs("*")) == base | {"ApiCredentialsSecretArn"}

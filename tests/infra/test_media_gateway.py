@@ -90,8 +90,8 @@ def test_utterances_queue_is_fifo_high_throughput_encrypted_with_a_fifo_dlq(defa
         "DeduplicationScope": "messageGroup",
         "FifoThroughputLimit": "perMessageGroupId",
         "KmsMasterKeyId": key,
-        "VisibilityTimeout": 60,
-        "RedrivePolicy": {"deadLetterTargetArn": get_att(dlq_id), "maxReceiveCount": 5},
+        "VisibilityTimeout": 360,
+        "RedrivePolicy": {"deadLetterTargetArn": get_att(dlq_id), "maxReceiveCount": 10},
     }
     assert queues[dlq_id] == {"FifoQueue": True, "KmsMasterKeyId": key, "MessageRetentionPeriod": 14 * 24 * 3600}
     assert {"Ref": queue_id} == default_synth.template.find_outputs("UtterancesQueueUrl")["UtterancesQueueUrl"]["Value"]
@@ -442,6 +442,9 @@ def test_gateway_alarms_notify_the_topic(default_synth):
         "GatewayPublishLag",
         "GatewayTasksBelowMinimum",
         "UtterancesDeadLettered",
+        "WebhookDeliveriesFailing",
+        "WebhookFunctionErrors",
+        "WebhookFunctionThrottled",
     }
     failing, lag, tasks = (
         alarms["GatewaySessionsFailing"],

@@ -18,18 +18,22 @@ DEPLOY_TIME_VALUES = {
     "SESSIONS_QUEUE_URL": "https://sqs.eu-west-2.amazonaws.com/123456789012/sessions",
     "UTTERANCES_QUEUE_URL": "https://sqs.eu-west-2.amazonaws.com/123456789012/utterances.fifo",
     "API_CREDENTIALS_SECRET_ARN": "arn:aws:secretsmanager:eu-west-2:123456789012:secret:Credentials-AbCdEf",
+    "WEBHOOK_SECRET_ARN": "arn:aws:secretsmanager:eu-west-2:123456789012:secret:Webhook-AbCdEf",
+    "DELIVERY_DLQ_URL": "https://sqs.eu-west-2.amazonaws.com/123456789012/utterances-dlq.fifo",
 }
 SETTINGS_BY_FOLDER: dict[str, type[BaseSettings]] = {
     "api": runtime_settings.ApiSettings,
     "authorizer": runtime_settings.AuthorizerSettings,
     "connect_start": runtime_settings.ConnectFlowSettings,
     "connect_stop": runtime_settings.ConnectFlowSettings,
+    "webhook_delivery": runtime_settings.WebhookSettings,
 }
 DESCRIPTION_MARKERS = {
     "api": "Start/Stop streaming API",
     "authorizer": "API authorizer",
     "connect_start": "start-streaming",
     "connect_stop": "stop-streaming",
+    "webhook_delivery": "webhook delivery",
 }
 
 
@@ -46,17 +50,18 @@ def _aliases(model: type[BaseSettings]) -> set[str]:
     return {str(f.validation_alias) for f in model.model_fields.values() if f.validation_alias}
 
 
-# (folder, variant): the authorizer exists only in the api_secret ("full") variant.
-CASES = [(folder, "full") for folder in SETTINGS_BY_FOLDER] + [
-    (folder, "default") for folder in SETTINGS_BY_FOLDER if folder != "authorizer"
-]
+# (folder, variant): the authorizer exists only in the api_secret ("full") variant; webhook delivery is
+# attached (WEBHOOK_URL set) in "full" (OAuth2 + mTLS) and "external" (header token, brought secret).
+CASES = (
+    [(folder, "full") for folder in SETTINGS_BY_FOLDER]
+    + [(folder, "default") for folder in SETTINGS_BY_FOLDER if folder not in ("authorizer", "webhook_delivery")]
+    + [("webhook_delivery", "external")]
+)
 
 
-@pytest.mark.parametrize(("folder", "variant"), CASES)
-def test_function_environment_satisfies_runtime_settings(folder, variant, default_synth, full_synth, monkeypatch):
-    synth = default_synth if variant == "default" else full_synth
+def _load_settings(template, folder: str, monkeypatch, **extra: str) -> BaseSettings:
     model = SETTINGS_BY_FOLDER[folder]
-    environment = _environment(synth.template, folder)
+    environment = _environment(template, folder)
     ours = {k: v for k, v in environment.items() if not k.startswith("POWERTOOLS_")}
 
     # Every variable we set is one the runtime reads (no typos, no stale names).
@@ -66,8 +71,54 @@ def test_function_environment_satisfies_runtime_settings(folder, variant, defaul
         monkeypatch.delenv(name, raising=False)
     for name, value in ours.items():
         monkeypatch.setenv(name, value if isinstance(value, str) else DEPLOY_TIME_VALUES[name])
+    for name, value in extra.items():
+        monkeypatch.setenv(name, value)
 
-    model()  # raises if a required variable is missing or a value does not parse
+    return model()  # raises if a required variable is missing or a value does not parse
+
+
+@pytest.mark.parametrize(("folder", "variant"), CASES)
+def test_function_environment_satisfies_runtime_settings(
+    folder, variant, default_synth, full_synth, external_synth, monkeypatch
+):
+    synth = {"default": default_synth, "full": full_synth, "external": external_synth}[variant]
+
+    _load_settings(synth.template, folder, monkeypatch)
+
+
+def test_webhook_settings_carry_the_deployment_config(full_synth, external_synth, monkeypatch):
+    """Given both attached variants, the runtime reads back what was configured."""
+    full = _load_settings(full_synth.template, "webhook_delivery", monkeypatch)
+    assert (full.url, full.auth.value, full.mtls, full.signing) == (full_synth.config.webhook_url, "oauth2", True, True)
+    assert (full.oauth_token_url, full.oauth_scope, full.oauth_audience) == (
+        full_synth.config.oauth_token_url,
+        full_synth.config.oauth_scope,
+        full_synth.config.oauth_audience,
+    )
+    assert (full.timeout_seconds, full.max_receives, full.retry_budget_seconds) == (5.0, 5, 20.0)
+
+    external = _load_settings(external_synth.template, "webhook_delivery", monkeypatch)
+    assert (external.auth.value, external.header_name) == ("header", "X-Api-Key")
+    assert external.secret_arn == external_synth.config.webhook_secret_arn
+
+
+def test_idle_webhook_function_lacks_only_the_url(default_synth, monkeypatch):
+    """Given no webhook_url, the function is deployed without WEBHOOK_URL (and never invoked: no event source);
+    everything else it needs is in place for the day the URL is set."""
+    environment = _environment(default_synth.template, "webhook_delivery")
+    assert "WEBHOOK_URL" not in environment
+
+    settings = _load_settings(
+        default_synth.template, "webhook_delivery", monkeypatch, WEBHOOK_URL="https://hooks.example.com/transcripts"
+    )
+
+    assert (settings.auth.value, settings.signing) == ("none", True)
+
+
+def test_webhook_auth_modes_match_the_runtime_enum():
+    from infra.config import WebhookAuth
+
+    assert {m.value for m in WebhookAuth} == {m.value for m in runtime_settings.WebhookAuthMode}
 
 
 @pytest.mark.parametrize("variant", ["default", "external"])

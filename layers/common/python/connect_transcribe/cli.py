@@ -37,11 +37,25 @@ def main(argv: list[str] | None = None) -> int:
     kvs_inspect.add_argument("file", help="GetMedia output (MKV) or - for stdin")
     kvs_inspect.add_argument("--extract", type=Path, metavar="DIR", help="write each audio track to DIR/<name>.wav")
 
+    redrive = commands.add_parser(
+        "redrive-dlq",
+        help="move undeliverable utterances from the delivery DLQ back to the utterances queue",
+        description="Receives from the DLQ, sends each message to the queue with its body, stream (message group) "
+        "and attributes minus the error ones, then deletes it from the DLQ. Prints a summary JSON line; "
+        "--dry-run prints one JSON line per message (ids and last error, never the transcript) and moves nothing.",
+    )
+    redrive.add_argument("--from", dest="source", required=True, metavar="DLQ_URL")
+    redrive.add_argument("--to", dest="target", required=True, metavar="QUEUE_URL")
+    redrive.add_argument("--max", type=int, default=None, metavar="N", help="move at most N messages")
+    redrive.add_argument("--dry-run", action="store_true", help="list what would move, move nothing")
+
     args = parser.parse_args(argv)
     if args.command == "transcribe":
         return _transcribe(args)
     if args.command == "kvs-inspect":
         return _kvs_inspect(args)
+    if args.command == "redrive-dlq":
+        return _redrive_dlq(args)
     return 2  # pragma: no cover - argparse enforces a command
 
 
@@ -109,6 +123,31 @@ def _kvs_inspect(args: argparse.Namespace) -> int:
         return 2
     with source:
         return run(source, sys.stdout, sys.stderr, args.extract)
+
+
+def _redrive_dlq(args: argparse.Namespace) -> int:
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from connect_transcribe.delivery.redrive import redrive_dlq
+
+    if args.max is not None and args.max < 1:
+        print("connect-transcribe: --max must be at least 1", file=sys.stderr)
+        return 2
+    sqs = boto3.client("sqs", region_name=_queue_region(args.source))
+    try:
+        summary = redrive_dlq(sqs, args.source, args.target, max_messages=args.max, dry_run=args.dry_run)
+    except (ClientError, BotoCoreError) as exc:
+        print(f"connect-transcribe: {exc}", file=sys.stderr)
+        return 2
+    print(summary.to_json())
+    return 1 if summary.failed else 0
+
+
+def _queue_region(url: str) -> str | None:
+    """https://sqs.<region>.amazonaws.com/<account>/<name>: the queue's region, whatever the shell's default."""
+    host = url.split("://", 1)[-1].split("/", 1)[0].split(".")
+    return host[1] if len(host) > 3 and host[0] == "sqs" else None
 
 
 def _clock(ms: int) -> str:

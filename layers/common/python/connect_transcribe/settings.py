@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field, HttpUrl
+from pydantic import Field, HttpUrl, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 NAMESPACE = "amazonconnect"
@@ -97,3 +97,48 @@ class GatewaySettings(BaseSettings):
     end_of_stream_seconds: float = Field(default=10.0, gt=0, validation_alias="END_OF_STREAM_SECONDS")
     retention_days: int = Field(default=7, ge=1, le=3650, validation_alias="RETENTION_DAYS")
     worker_id: str | None = Field(default=None, validation_alias="WORKER_ID")
+
+
+class WebhookAuthMode(StrEnum):
+    """How the webhook delivery Lambda authenticates to the customer's endpoint."""
+
+    NONE = "none"
+    HEADER = "header"  # secret token in a header
+    QUERY = "query"  # secret token as a URL query parameter
+    OAUTH2 = "oauth2"  # client credentials grant, bearer token
+
+
+class WebhookSettings(BaseSettings):
+    """Webhook delivery function (consumes the utterances FIFO queue)."""
+
+    model_config = SettingsConfigDict(frozen=True)
+
+    url: str = Field(min_length=1, validation_alias="WEBHOOK_URL")
+    auth: WebhookAuthMode = Field(default=WebhookAuthMode.NONE, validation_alias="WEBHOOK_AUTH")
+    secret_arn: str | None = Field(default=None, validation_alias="WEBHOOK_SECRET_ARN")
+    header_name: str = Field(default="X-Webhook-Token", min_length=1, validation_alias="WEBHOOK_HEADER_NAME")
+    query_param: str = Field(default="token", min_length=1, validation_alias="WEBHOOK_QUERY_PARAM")
+    mtls: bool = Field(default=False, validation_alias="WEBHOOK_MTLS")
+    signing: bool = Field(default=False, validation_alias="WEBHOOK_SIGNING")
+    oauth_token_url: str | None = Field(default=None, validation_alias="OAUTH_TOKEN_URL")
+    oauth_scope: str | None = Field(default=None, validation_alias="OAUTH_SCOPE")
+    oauth_audience: str | None = Field(default=None, validation_alias="OAUTH_AUDIENCE")
+    # One attempt must end well before the Lambda's own timeout, leaving room for retries and the DLQ send.
+    timeout_seconds: float = Field(default=5.0, gt=0, le=30, validation_alias="WEBHOOK_TIMEOUT_SECONDS")
+    allow_http: bool = Field(default=False, validation_alias="WEBHOOK_ALLOW_HTTP")  # local development only
+    allow_private_targets: bool = Field(default=False, validation_alias="WEBHOOK_ALLOW_PRIVATE_TARGETS")
+    max_receives: int = Field(default=5, ge=1, le=100, validation_alias="DELIVERY_MAX_RECEIVES")
+    retry_budget_seconds: float = Field(default=20.0, ge=0, le=600, validation_alias="DELIVERY_RETRY_BUDGET_SECONDS")
+    dlq_url: str = Field(min_length=1, validation_alias="DELIVERY_DLQ_URL")
+    secret_cache_seconds: int = Field(default=300, ge=0, validation_alias="SECRET_CACHE_SECONDS")
+
+    @model_validator(mode="after")
+    def _complete(self) -> WebhookSettings:
+        needs_secret = self.auth is not WebhookAuthMode.NONE or self.mtls or self.signing
+        if needs_secret and not self.secret_arn:
+            raise ValueError(
+                "WEBHOOK_SECRET_ARN is required with WEBHOOK_AUTH other than none, WEBHOOK_MTLS or WEBHOOK_SIGNING"
+            )
+        if self.auth is WebhookAuthMode.OAUTH2 and not self.oauth_token_url:
+            raise ValueError("OAUTH_TOKEN_URL is required when WEBHOOK_AUTH=oauth2")
+        return self

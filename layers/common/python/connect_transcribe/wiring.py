@@ -7,10 +7,12 @@ from aws_lambda_powertools.utilities import parameters
 from botocore.config import Config
 
 from connect_transcribe.adapters.api_client import ApiSecretSigner, HttpApiClient, Signer, SigV4Signer
+from connect_transcribe.adapters.dynamodb_messages import DynamoDbMessageReader
 from connect_transcribe.adapters.dynamodb_store import DynamoDbConversationStore
 from connect_transcribe.adapters.sqs_jobs import SqsJobQueue
 from connect_transcribe.adapters.system import SystemClock, UuidIds
 from connect_transcribe.logic.connect_flow import FlowDefaults
+from connect_transcribe.logic.messages import MessageService
 from connect_transcribe.logic.sessions import SessionPolicy, SessionService
 from connect_transcribe.models.credentials import ApiCredentialsSecret
 from connect_transcribe.settings import ApiAuthMode, ApiSettings, ConnectFlowSettings
@@ -29,6 +31,11 @@ def session_service(settings: ApiSettings) -> SessionService:
         ids=UuidIds(),
         policy=SessionPolicy(retention_days=settings.retention_days, supported_languages=settings.supported_languages),
     )
+
+
+def message_service(settings: ApiSettings) -> MessageService:
+    table = boto3.resource("dynamodb", config=AWS_CONFIG).Table(settings.table_name)
+    return MessageService(DynamoDbMessageReader(table))
 
 
 def api_credentials(secret_arn: str, max_age: int) -> ApiCredentialsSecret:

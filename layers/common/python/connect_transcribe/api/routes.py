@@ -1,4 +1,4 @@
-"""Start/Stop API routes: parse the body into its model, make one logic call, return the wire model."""
+"""API routes (start/stop, after-call messages): parse the request into its model, one logic call, the wire model."""
 
 from __future__ import annotations
 
@@ -12,18 +12,26 @@ from pydantic import BaseModel
 
 from connect_transcribe.api import errors
 from connect_transcribe.errors import MalformedBody, PayloadTooLarge
+from connect_transcribe.logic.messages import MessageService
 from connect_transcribe.logic.sessions import SessionService
 from connect_transcribe.models.api import StartStreamingRequest, StopStreamingRequest
+from connect_transcribe.models.messages import MessagesQuery
 from connect_transcribe.observability import logger, metrics
 
 START_PATH = "/mg-autotranscribe/v1/start-streaming"
 STOP_PATH = "/mg-autotranscribe/v1/stop-streaming"
+MESSAGES_PATH = "/conversation/v1/conversation/messages"
 
 M = TypeVar("M", bound=BaseModel)
 
 
-def build_app(service: Callable[[], SessionService], max_body_bytes: Callable[[], int]) -> APIGatewayRestResolver:
-    """The resolver; `service` and `max_body_bytes` are resolved on first use (settings read at entry)."""
+def build_app(
+    service: Callable[[], SessionService],
+    max_body_bytes: Callable[[], int],
+    *,
+    messages: Callable[[], MessageService],
+) -> APIGatewayRestResolver:
+    """The resolver; `service`, `max_body_bytes` and `messages` are resolved on first use (settings read at entry)."""
     app = APIGatewayRestResolver()
     errors.register(app)
 
@@ -58,6 +66,15 @@ def build_app(service: Callable[[], SessionService], max_body_bytes: Callable[[]
         logger.append_keys(guid=request.guid)
         response = service().stop(request)
         metrics.add_metric(name="StopStreaming", unit=MetricUnit.Count, value=1)
+        return response.wire()
+
+    @app.get(MESSAGES_PATH)
+    def get_messages() -> dict[str, object]:
+        query = MessagesQuery.model_validate(app.current_event.query_string_parameters or {})
+        logger.append_keys(guid=query.external_id)
+        response = messages().page(query)
+        metrics.add_metric(name="GetMessages", unit=MetricUnit.Count, value=1)
+        logger.info("messages listed", extra={"count": len(response.items), "more": response.next_token is not None})
         return response.wire()
 
     return app

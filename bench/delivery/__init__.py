@@ -1,0 +1,1 @@
+"""Webhook delivery latency benchmark: utterances queue → poller → webhook Lambda handler → HTTPS receiver."""

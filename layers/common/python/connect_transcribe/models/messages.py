@@ -1,0 +1,68 @@
+"""After-call API: the messages query and its response, wire-compatible with the service we mirror plus extras."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from connect_transcribe.models.api import Identifier, Role, WireModel
+from connect_transcribe.models.session import StoredModel
+
+MAX_LIMIT = 1000  # the mirrored service returns at most 1,000 messages; we page beyond it
+MAX_TOKEN_CHARS = 512
+
+
+class MessagesQuery(WireModel):
+    """Query string of GET /conversation/v1/conversation/messages."""
+
+    external_id: Identifier  # the conversation guid (the ContactId the flow passed at start)
+    limit: int = MAX_LIMIT
+    next_token: str | None = Field(default=None, min_length=1, max_length=MAX_TOKEN_CHARS)
+
+    @field_validator("limit", mode="before")
+    @classmethod
+    def _limit(cls, value: Any) -> int:
+        # Query values arrive as strings; one precise message beats pydantic's generic int/range errors.
+        text = str(value).strip()
+        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_LIMIT:
+            raise ValueError(f"must be a whole number from 1 to {MAX_LIMIT}, got {str(value)[:20]!r}")
+        return int(text)
+
+
+class PageCursor(StoredModel):
+    """Position after the last message of a page: its (start, role, sequence) ordering key."""
+
+    start_ms: int
+    role: Role
+    sequence: int = Field(ge=1)
+
+    def key(self) -> tuple[int, str, int]:
+        return (self.start_ms, self.role.value, self.sequence)
+
+
+class Sender(WireModel):
+    role: Role
+    external_id: str
+
+
+class ConversationMessage(WireModel):
+    text: str  # as stored: already redacted per the conversation's redaction setting
+    unredacted_text: str | None = None  # only when the conversation asked for redacted_and_unredacted
+    sender: Sender
+    message_id: str  # the utterance id: stable, the same one webhooks carry
+    created_timestamp: str  # when the gateway published it
+    client_timestamp: str  # producer time of the end of the utterance's audio
+    # Beyond the mirrored service:
+    stream_id: str
+    sequence: int
+    start: int  # ms from the start of the conversation's audio
+    end: int
+
+
+class MessagesResponse(WireModel):
+    items: tuple[ConversationMessage, ...]
+    next_token: str | None = None  # present only while more messages remain
+
+    def wire(self) -> dict[str, object]:
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)

@@ -1,0 +1,234 @@
+"""After-call messages API through the real API handler against moto DynamoDB, messages stored by the gateway's
+own write path: time order, the 1,000 default, pagination, errors, and a signed GET over loopback HTTP."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
+from connect_transcribe.adapters.dynamodb_gateway import DynamoDbGatewayStore
+from connect_transcribe.local.api_gateway import LocalApiGateway, response_headers
+from connect_transcribe.models.api import Role
+from connect_transcribe.models.utterance import UtteranceMessage, utterance_id
+
+from functions.api import handler as api_handler
+from tests.conftest import AwsResources
+from tests.factories import START_PATH, api_event, lambda_context, start_body
+
+MESSAGES_PATH = "/conversation/v1/conversation/messages"
+T0 = 1_795_957_200_000  # 2026-11-29T13:00:00Z: producer time of the start of the call's audio
+
+
+@pytest.fixture
+def api(api_env: AwsResources) -> AwsResources:
+    api_handler.messages.cache_clear()  # built from the settings of the moto resources of this test
+    return api_env
+
+
+def get(params: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    result = api_handler.handler(api_event(f"{MESSAGES_PATH}?{urlencode(params)}", b"", "GET"), lambda_context("api"))
+    return result["statusCode"], json.loads(result["body"]), response_headers(result)
+
+
+def started_conversation() -> dict[str, Any]:
+    """A conversation started through the API, as the Connect flow would: its META record exists."""
+    body = start_body()
+    result = api_handler.handler(api_event(START_PATH, body), lambda_context("api"))
+    assert result["statusCode"] == 200, result["body"]
+    reply = json.loads(result["body"])["autotranscribeResponse"]
+    return {"guid": body["guid"], "customer": reply["customer"]["streamId"], "agent": reply["agent"]["streamId"]}
+
+
+def utterance(
+    conv: dict[str, Any], role: Role, sequence: int, start_ms: int, text: str, **extra: Any
+) -> UtteranceMessage:
+    stream = conv[role.value]
+    return UtteranceMessage(
+        utterance_id=utterance_id(conv["guid"], stream, sequence),
+        guid=conv["guid"],
+        namespace="amazonconnect",
+        generation=1,
+        stream_id=stream,
+        role=role,
+        external_id="cust-ef53245" if role is Role.CUSTOMER else "agent-7731",
+        sequence=sequence,
+        start_ms=start_ms,
+        end_ms=start_ms + 1_500,
+        text=text,
+        language="en-US",
+        audio_timestamp_ms=T0 + start_ms + 1_500,
+        published_at_ms=T0 + start_ms + 1_820,
+        **extra,
+    )
+
+
+def store_call(aws: AwsResources, conv: dict[str, Any], turns: int, text_bytes: int = 20) -> None:
+    """Alternating turns (customer first), every one stored once through the media gateway's writer."""
+    store = DynamoDbGatewayStore(aws.table)
+    sequences = {Role.CUSTOMER: 0, Role.AGENT: 0}
+    for turn in range(turns):
+        role = Role.CUSTOMER if turn % 2 == 0 else Role.AGENT
+        sequences[role] += 1
+        text = f"turn {turn:05d} " + "x" * text_bytes
+        store.put_message(utterance(conv, role, sequences[role], start_ms=2_000 * turn, text=text))
+
+
+def test_stored_messages_come_back_in_spoken_order_in_the_documented_shape(api: AwsResources) -> None:
+    # Given a conversation whose agent spoke first, stored out of time order, one utterance replayed after a takeover
+    conv = started_conversation()
+    store = DynamoDbGatewayStore(api.table)
+    store.put_message(utterance(conv, Role.CUSTOMER, 1, 4_000, "I lost my card", unredacted_text=None))
+    store.put_message(utterance(conv, Role.AGENT, 2, 9_000, "Let me block it"))
+    store.put_message(utterance(conv, Role.AGENT, 1, 0, "Hello, how can I help?"))
+    store.put_message(utterance(conv, Role.AGENT, 2, 9_000, "replayed copy"))
+
+    # When the after-call API is asked for the contact's messages
+    status, body, headers = get({"externalId": conv["guid"]})
+
+    # Then all of them come back once, by time, in the mirrored shape plus our extras, and no token
+    assert (status, headers.get("Content-Type")) == (200, "application/json")
+    assert set(body) == {"items"}
+    assert [(m["sender"]["role"], m["text"]) for m in body["items"]] == [
+        ("agent", "Hello, how can I help?"),
+        ("customer", "I lost my card"),
+        ("agent", "Let me block it"),
+    ]
+    first = body["items"][0]
+    assert first == {
+        "text": "Hello, how can I help?",
+        "sender": {"role": "agent", "externalId": "agent-7731"},
+        "messageId": utterance_id(conv["guid"], conv["agent"], 1),
+        "createdTimestamp": "2026-11-29T13:00:01.820Z",
+        "clientTimestamp": "2026-11-29T13:00:01.500Z",
+        "streamId": conv["agent"],
+        "sequence": 1,
+        "start": 0,
+        "end": 1_500,
+    }
+
+
+def test_both_texts_are_returned_when_the_conversation_kept_the_unredacted_one(api: AwsResources) -> None:
+    conv = started_conversation()
+    DynamoDbGatewayStore(api.table).put_message(
+        utterance(conv, Role.CUSTOMER, 1, 0, "my card is [PCI]", unredacted_text="my card is 4111")
+    )
+
+    _, body, _ = get({"externalId": conv["guid"]})
+
+    [item] = body["items"]
+    assert (item["text"], item["unredactedText"]) == ("my card is [PCI]", "my card is 4111")
+
+
+def test_a_long_call_returns_1000_by_default_and_the_token_completes_it(api: AwsResources) -> None:
+    # Given a long call: 1,234 messages of ~1 KB, more than one 1 MB DynamoDB page
+    conv = started_conversation()
+    store_call(api, conv, 1_234, text_bytes=1_000)
+
+    # When listed without a limit, then with the returned token
+    status, first, _ = get({"externalId": conv["guid"]})
+    assert status == 200 and len(first["items"]) == 1_000 and first["nextToken"]
+    status, rest, _ = get({"externalId": conv["guid"], "nextToken": first["nextToken"]})
+
+    # Then the two pages hold every message exactly once, in time order, and the last page has no token
+    assert status == 200 and "nextToken" not in rest
+    turns = [m["text"][:10] for m in first["items"] + rest["items"]]
+    assert turns == [f"turn {t:05d}" for t in range(1_234)]
+
+
+def test_paging_with_a_limit_visits_every_message_once(api: AwsResources) -> None:
+    conv = started_conversation()
+    store_call(api, conv, 250)
+    seen: list[str] = []
+    sizes: list[int] = []
+    params: dict[str, Any] = {"externalId": conv["guid"], "limit": 60}
+
+    for _ in range(10):
+        status, page, _ = get(params)
+        assert status == 200
+        sizes.append(len(page["items"]))
+        seen += [m["text"][:10] for m in page["items"]]
+        if "nextToken" not in page:
+            break
+        params["nextToken"] = page["nextToken"]
+
+    assert sizes == [60, 60, 60, 60, 10]
+    assert seen == [f"turn {t:05d}" for t in range(250)]
+
+
+def test_a_started_conversation_without_messages_is_an_empty_list(api: AwsResources) -> None:
+    conv = started_conversation()
+    assert get({"externalId": conv["guid"]})[:2] == (200, {"items": []})
+
+
+def test_an_unknown_conversation_is_404_in_the_error_shape(api: AwsResources) -> None:
+    status, body, _ = get({"externalId": "no-such-contact"})
+
+    assert status == 404
+    assert set(body["error"]) == {"requestId", "code", "message"} and body["error"]["requestId"]
+    assert body["error"]["code"] == "404-01"
+    assert (
+        body["error"]["message"] == "externalId: no conversation 'no-such-contact' is known (never started, or expired)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({}, "externalId: is required"),
+        ({"externalId": "c", "limit": "0"}, "limit: must be a whole number from 1 to 1000, got '0'"),
+        ({"externalId": "c", "limit": "1001"}, "limit: must be a whole number from 1 to 1000, got '1001'"),
+        ({"externalId": "c", "nextToken": "garbage!"}, "nextToken: not a token this API issued"),
+        ({"externalId": "c", "pageSize": "10"}, "pageSize: is not a recognised field"),
+    ],
+    ids=["missing externalId", "limit 0", "limit 1001", "bad token", "unknown parameter"],
+)
+def test_bad_queries_are_400_naming_the_parameter(api: AwsResources, params: dict[str, str], message: str) -> None:
+    status, body, _ = get(params)
+    assert (status, body["error"]["code"]) == (400, "400-02")
+    assert body["error"]["message"].startswith(message), body["error"]["message"]
+
+
+def test_a_dynamodb_outage_is_503_with_retry_after(api: AwsResources, monkeypatch: pytest.MonkeyPatch) -> None:
+    table = api_handler.messages()._reader._table  # type: ignore[attr-defined]
+
+    def failing(**_: Any) -> Any:
+        raise ClientError({"Error": {"Code": "InternalServerError", "Message": "down"}}, "Query")
+
+    monkeypatch.setattr(table, "query", failing)
+    status, body, headers = get({"externalId": "any"})
+    assert (status, body["error"]["code"], headers.get("Retry-After")) == (503, "503-01", "1")
+
+
+def test_each_listing_counts_in_the_get_messages_metric(api: AwsResources, capsys: pytest.CaptureFixture[str]) -> None:
+    conv = started_conversation()
+    capsys.readouterr()
+
+    get({"externalId": conv["guid"]})
+
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert [m["GetMessages"] for m in emitted if "GetMessages" in m] == [[1.0]]
+
+
+def test_a_signed_get_over_loopback_http(api: AwsResources) -> None:
+    # Given the API served by the local gateway that, like API Gateway with AWS_IAM, refuses unsigned requests
+    conv = started_conversation()
+    store_call(api, conv, 3)
+    with LocalApiGateway(api_handler.handler, require_sigv4=True) as gateway:
+        url = f"{gateway.url}{MESSAGES_PATH}?{urlencode({'externalId': conv['guid']})}"
+        request = AWSRequest(method="GET", url=url)
+        SigV4Auth(Credentials("testing", "testing", "testing"), "execute-api", "us-east-1").add_auth(request)
+
+        unsigned = requests.get(url, timeout=5)
+        signed = requests.get(url, headers=dict(request.headers.items()), timeout=5)
+
+    # Then only the signed request is answered, with the messages
+    assert unsigned.status_code == 403
+    assert signed.status_code == 200
+    assert [m["text"][:10] for m in signed.json()["items"]] == ["turn 00000", "turn 00001", "turn 00002"]
