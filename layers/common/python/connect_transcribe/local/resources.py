@@ -1,0 +1,60 @@
+"""The AWS resources of one deployment, created on a local AWS endpoint (moto server) with the shapes the CDK
+stack gives them: the table, the sessions queue, the utterances FIFO queue with its DLQ, the webhook secret."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class LocalResources:
+    table_name: str
+    sessions_queue_url: str
+    utterances_queue_url: str
+    utterances_dlq_url: str
+    webhook_secret_arn: str
+    signing_secret: str
+
+
+def create_resources(session: Any, prefix: str = "connect-transcribe") -> LocalResources:
+    ddb = session.client("dynamodb")
+    ddb.create_table(
+        TableName=prefix,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.update_time_to_live(TableName=prefix, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"})
+    sqs = session.client("sqs")
+    sessions_dlq = sqs.create_queue(QueueName=f"{prefix}-sessions-dlq")["QueueUrl"]
+    sessions = sqs.create_queue(
+        QueueName=f"{prefix}-sessions",
+        Attributes={
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": _arn(sqs, sessions_dlq), "maxReceiveCount": 20})
+        },
+    )["QueueUrl"]
+    fifo = {"FifoQueue": "true", "ContentBasedDeduplication": "false"}
+    dlq = sqs.create_queue(QueueName=f"{prefix}-utterances-dlq.fifo", Attributes=fifo)["QueueUrl"]
+    utterances = sqs.create_queue(
+        QueueName=f"{prefix}-utterances.fifo",
+        Attributes={
+            **fifo,
+            "VisibilityTimeout": "30",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": _arn(sqs, dlq), "maxReceiveCount": 10}),
+        },
+    )["QueueUrl"]
+    signing = secrets.token_urlsafe(32)
+    secret_arn = session.client("secretsmanager").create_secret(
+        Name=f"{prefix}-webhook", SecretString=json.dumps({"signingSecret": signing})
+    )["ARN"]
+    return LocalResources(prefix, sessions, utterances, dlq, secret_arn, signing)
+
+
+def _arn(sqs: Any, url: str) -> str:
+    return str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])

@@ -1,0 +1,327 @@
+"""The whole product on one machine, no AWS account: moto server (DynamoDB, SQS, Secrets Manager), the local KVS
+media server, the Start/Stop + messages API (the real handler behind a local API Gateway), the media gateway
+worker process, the webhook-delivery Lambda handler fed by a local SQS poller, and a webhook receiver.
+
+It sets the process environment the handlers read (as Lambda would) and restores it on stop().
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import boto3
+import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+
+from connect_transcribe.adapters.dynamodb_store import DynamoDbConversationStore
+from connect_transcribe.local.api_gateway import LocalApiGateway
+from connect_transcribe.local.connect_events import contact_flow_event
+from connect_transcribe.local.kvs_producer import KvsProducer
+from connect_transcribe.local.kvs_server import LocalKvs
+from connect_transcribe.local.lambda_context import LocalLambdaContext
+from connect_transcribe.local.resources import LocalResources, create_resources
+from connect_transcribe.local.sqs_poller import SqsLambdaPoller
+from connect_transcribe.local.webhook_receiver import Received, WebhookReceiver
+from connect_transcribe.models.session import SessionState
+
+REPO = Path(__file__).resolve().parents[5]
+REGION = "us-east-1"
+LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local"}
+_FINISHED = frozenset({SessionState.PAUSED, SessionState.STOPPED, SessionState.FAILED})
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    api_url: str
+    aws_endpoint: str
+    kvs_endpoint: str
+    webhook_url: str
+
+
+@dataclass
+class PlayedCall:
+    contact_id: str
+    stream_arn: str
+    start: dict[str, str]  # what connect_start returned to the flow
+    stop: dict[str, str] | None = None
+
+
+def _handlers() -> dict[str, Any]:
+    """The Lambda entry points, imported from the source checkout (local mode runs from a clone)."""
+    if not (REPO / "functions").is_dir():
+        raise RuntimeError(f"local mode runs from a source checkout; no functions/ under {REPO}")
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    names = ("api", "connect_start", "connect_stop", "webhook_delivery")
+    return {n: importlib.import_module(f"functions.{n}.handler") for n in names}
+
+
+def _reset(modules: dict[str, Any]) -> None:
+    """Forget settings and clients cached by a previous run (they were read from another environment)."""
+    for module in modules.values():
+        for name in ("settings", "service", "messages", "delivery"):
+            with contextlib.suppress(AttributeError):
+                getattr(module, name).cache_clear()
+        flow = getattr(module, "flow", None)
+        if flow is not None:
+            flow.reset()
+
+
+def _quiet(handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """Powertools keeps metrics when they are disabled; clear them after every local invocation."""
+    from connect_transcribe.observability import metrics
+
+    def invoke(event: Any, context: Any) -> Any:
+        try:
+            return handler(event, context)
+        finally:
+            metrics.clear_metrics()
+
+    return invoke
+
+
+class LocalStack:
+    def __init__(
+        self,
+        *,
+        webhook_url: str | None = None,
+        delivery: Literal["block", "fragment"] = "block",
+        max_sessions: int = 20,
+        end_of_stream_s: float = 10.0,
+        on_transcript: Callable[[Received], None] | None = None,
+        worker_log: Path | None = None,
+    ) -> None:
+        self.webhook_url = webhook_url
+        self.delivery: Literal["block", "fragment"] = delivery
+        self.max_sessions = max_sessions
+        self.end_of_stream_s = end_of_stream_s
+        self.worker_log = worker_log
+        self.receiver = WebhookReceiver(on_transcript=on_transcript)
+        self.kvs = LocalKvs(delivery=delivery, idle_close_s=5.0)
+        self.resources: LocalResources | None = None
+        self.worker: subprocess.Popen[bytes] | None = None
+        self._saved_env: dict[str, str] | None = None
+        self._moto: Any = None
+        self._api: LocalApiGateway | None = None
+        self._poller: SqsLambdaPoller | None = None
+        self._handlers: dict[str, Any] = {}
+        self._log: Any = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------------------------
+
+    def start(self) -> LocalStack:
+        from moto.server import ThreadedMotoServer  # dev dependency: local mode and tests only
+
+        self._saved_env = dict(os.environ)
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto server's access log
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._moto.start()
+        host, port = self._moto.get_host_and_port()
+        aws = f"http://{host}:{port}"
+        requests.post(f"{aws}/moto-api/reset", timeout=10)
+        os.environ.update(
+            {
+                **LOCAL_CREDENTIALS,
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_REGION": REGION,
+                "AWS_ENDPOINT_URL": aws,
+                "POWERTOOLS_METRICS_DISABLED": "true",
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+            }
+        )
+        os.environ.pop("AWS_PROFILE", None)
+        from connect_transcribe.observability import logger
+
+        logger.setLevel(os.environ["POWERTOOLS_LOG_LEVEL"])  # the logger was made before this environment
+        self.resources = r = create_resources(boto3.Session(region_name=REGION))
+        self.kvs.start()
+        if self.webhook_url is None:
+            self.receiver.signing_secret = r.signing_secret
+            self.receiver.start()
+        webhook = self.webhook_url or self.receiver.url
+        os.environ.update(
+            {
+                "TABLE_NAME": r.table_name,
+                "SESSIONS_QUEUE_URL": r.sessions_queue_url,
+                "UTTERANCES_QUEUE_URL": r.utterances_queue_url,
+                "WEBHOOK_URL": webhook,
+                "WEBHOOK_SECRET_ARN": r.webhook_secret_arn,
+                "WEBHOOK_SIGNING": "true",
+                "WEBHOOK_ALLOW_HTTP": "true" if webhook.startswith("http://") else "false",
+                "WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
+                "DELIVERY_DLQ_URL": r.utterances_dlq_url,
+                "REQUEST_TIMEOUT_SECONDS": "7",
+            }
+        )
+        self._handlers = _handlers()
+        _reset(self._handlers)
+        self._api = LocalApiGateway(_quiet(self._handlers["api"].handler), require_sigv4=True).start()
+        os.environ["API_BASE_URL"] = self._api.url
+        _reset(self._handlers)
+        sqs = boto3.client("sqs", region_name=REGION)
+        self._poller = SqsLambdaPoller(sqs, r.utterances_queue_url, _quiet(self._handlers["webhook_delivery"].handler))
+        self._poller.start()
+        self.start_worker()
+        return self
+
+    def stop(self) -> None:
+        self.stop_worker()
+        if self._poller is not None:
+            self._poller.stop()
+        if self._api is not None:
+            self._api.stop()
+        self.receiver.stop()
+        self.kvs.stop()
+        if self._moto is not None:
+            self._moto.stop()
+        if self._log is not None:
+            self._log.close()
+        if self._saved_env is not None:
+            os.environ.clear()
+            os.environ.update(self._saved_env)
+        _reset(self._handlers)
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def endpoints(self) -> Endpoints:
+        assert self._api is not None
+        return Endpoints(
+            self._api.url, os.environ["AWS_ENDPOINT_URL"], self.kvs.endpoint_url, self.webhook_url or self.receiver.url
+        )
+
+    # -- the media gateway worker (a separate process, as on Fargate) -------------------------------------------------
+
+    def start_worker(self) -> None:
+        assert self.resources is not None
+        env = {
+            **os.environ,
+            "KVS_ENDPOINT_URL": self.kvs.endpoint_url,
+            "MAX_SESSIONS": str(self.max_sessions),
+            "END_OF_STREAM_SECONDS": str(self.end_of_stream_s),
+            "LEASE_SECONDS": "5",
+            "VISIBILITY_SECONDS": "5",
+            "HEARTBEAT_SECONDS": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+        if self._log is None:
+            self._log = self.worker_log.open("a") if self.worker_log else open(os.devnull, "w")  # noqa: SIM115
+        self.worker = subprocess.Popen(
+            [sys.executable, "-m", "connect_transcribe.gateway"], env=env, stdout=self._log, stderr=subprocess.STDOUT
+        )
+
+    def kill_worker(self) -> None:
+        """SIGKILL: no handover, no lease release (a crashed task)."""
+        if self.worker is not None:
+            self.worker.kill()
+            self.worker.wait(10)
+
+    def stop_worker(self) -> None:
+        """SIGTERM: the worker hands its sessions over and exits."""
+        if self.worker is not None and self.worker.poll() is None:
+            self.worker.terminate()
+            try:
+                self.worker.wait(60)
+            except subprocess.TimeoutExpired:
+                self.worker.kill()
+
+    # -- calls -------------------------------------------------------------------------------------------------------
+
+    def begin_call(
+        self, customer: bytes, agent: bytes, *, contact_id: str | None = None, speed: float = 1.0
+    ) -> tuple[PlayedCall, KvsProducer]:
+        """Audio starts flowing into a new KVS stream, then the flow's connect_start Lambda runs."""
+        contact_id = contact_id or str(uuid.uuid4())
+        arn = self.kvs.create_stream(f"connect-local-contact-{contact_id}")
+        producer = KvsProducer(self.kvs.stream(arn), contact_id=contact_id, speed=speed)
+        producer.start(customer, agent)
+        if not producer.started.wait(10):
+            raise RuntimeError("the call's first fragment never started")
+        event = contact_flow_event(contact_id, arn, producer.first_fragment_number)
+        start = self._handlers["connect_start"].handler(event, LocalLambdaContext("connect_start", timeout_seconds=8.0))
+        return PlayedCall(contact_id, arn, dict(start)), producer
+
+    def end_call(self, call: PlayedCall) -> None:
+        """The flow's connect_stop Lambda, as placed right before 'Stop media streaming'."""
+        event = contact_flow_event(call.contact_id, call.stream_arn, None)
+        call.stop = dict(
+            self._handlers["connect_stop"].handler(event, LocalLambdaContext("connect_stop", timeout_seconds=8.0))
+        )
+
+    def play(self, customer: bytes, agent: bytes, *, contact_id: str | None = None, speed: float = 1.0) -> PlayedCall:
+        call, producer = self.begin_call(customer, agent, contact_id=contact_id, speed=speed)
+        producer.done.wait()
+        self.end_call(call)
+        return call
+
+    def wait_finished(self, contact_id: str, timeout: float = 60.0) -> SessionState:
+        """Until the media gateway has drained the call (PAUSED/STOPPED) or given up (FAILED)."""
+        store = DynamoDbConversationStore(
+            boto3.resource("dynamodb", region_name=REGION).Table(os.environ["TABLE_NAME"])
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            conv = store.get(contact_id)
+            if conv is not None and conv.state in _FINISHED:
+                return conv.state
+            time.sleep(0.2)
+        raise TimeoutError(f"conversation {contact_id} did not finish within {timeout:g} s")
+
+    # -- the API, signed as a customer's client would sign it ----------------------------------------------------------
+
+    def api(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+        url = f"{self.endpoints.api_url}{path}"
+        data = json.dumps(body).encode() if body is not None else None
+        request = AWSRequest(method=method, url=url, data=data, headers={"Content-Type": "application/json"})
+        credentials = boto3.Session(region_name=REGION).get_credentials()
+        SigV4Auth(credentials, "execute-api", REGION).add_auth(request)
+        response = requests.request(method, url, data=data, headers=dict(request.headers), timeout=10)
+        return response.status_code, response.json() if response.content else {}
+
+    def stop_summary(self, contact_id: str) -> dict[str, Any]:
+        """A repeated stop-streaming after the drain: the final per-participant counters."""
+        _, body = self.api(
+            "POST", "/mg-autotranscribe/v1/stop-streaming", {"namespace": "amazonconnect", "guid": contact_id}
+        )
+        return body
+
+    def transcript(self, contact_id: str) -> list[dict[str, Any]]:
+        """The after-call transcript from the messages API (every page)."""
+        items: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            query = f"externalId={contact_id}" + (f"&nextToken={token}" if token else "")
+            status, body = self.api("GET", f"/conversation/v1/conversation/messages?{query}")
+            if status != 200:
+                raise RuntimeError(f"messages API answered {status}: {body}")
+            items += body.get("items", [])
+            token = body.get("nextToken")
+            if not token:
+                return items
+
+
+@contextlib.contextmanager
+def local_stack(**options: Any) -> Iterator[LocalStack]:
+    stack = LocalStack(**options)
+    try:
+        yield stack.start()
+    finally:
+        stack.stop()
