@@ -16,9 +16,10 @@ CDK_ARGS ?=
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(shell node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/')
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: help install test synth lint format deploy diff clean bench bench-speech bench-kvs bench-gateway bench-delivery speech-data
+.PHONY: help install test synth lint format deploy diff clean demo bench bench-speech bench-kvs bench-gateway bench-delivery speech-data
 
 help:
+	@echo "make demo      install, then run a two-party call through the whole pipeline locally (DEMO_ARGS='--speed 2')"
 	@echo "make install   create .venv, install pinned packages, Lambda wheels and the CDK CLI (aws-cdk@2)"
 	@echo "make synth     synthesize the CloudFormation template offline (no Docker, no AWS credentials)"
 	@echo "make test      run the test suite (unit, integration with moto, infrastructure)"
@@ -87,3 +88,7 @@ diff: install
 
 clean:
 	rm -rf $(VENV) .build $(CDK_OUTDIR) .pytest_cache .mypy_cache .ruff_cache
+
+# The whole product on this machine, no AWS account: a two-party call through the full pipeline, live transcripts.
+demo: install
+	$(VENV)/bin/connect-transcribe demo $(DEMO_ARGS)

@@ -19,7 +19,8 @@ def main(argv: list[str] | None = None) -> int:
         "transcribe",
         help="transcribe a call recording through the live streaming path",
         description="Stereo WAV: channel 0 = customer, channel 1 = agent (mono: one participant, the customer). "
-        "Any sample rate; audio is resampled to 8 kHz as the phone network would carry it.",
+        "Any sample rate; audio is resampled to 8 kHz as the phone network would carry it. A saved Connect GetMedia "
+        "recording (MKV) is read by track name.",
     )
     transcribe.add_argument("file", type=Path)
     transcribe.add_argument("--format", choices=("text", "json"), default="text")
@@ -49,7 +50,12 @@ def main(argv: list[str] | None = None) -> int:
     redrive.add_argument("--max", type=int, default=None, metavar="N", help="move at most N messages")
     redrive.add_argument("--dry-run", action="store_true", help="list what would move, move nothing")
 
+    from connect_transcribe.local import demo
+
+    demo.add_commands(commands)
     args = parser.parse_args(argv)
+    if args.command in ("demo", "local"):
+        return demo.run(args)
     if args.command == "transcribe":
         return _transcribe(args)
     if args.command == "kvs-inspect":
@@ -60,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _transcribe(args: argparse.Namespace) -> int:
+    from connect_transcribe.media.connect_stream import KvsStreamError, UnsupportedAudio
+    from connect_transcribe.media.mkv import MkvError
     from connect_transcribe.speech.engine import EngineSettings, UnsupportedLanguage, WhisperEngine
     from connect_transcribe.speech.models import ModelError
     from connect_transcribe.speech.offline import transcribe_file
@@ -78,7 +86,7 @@ def _transcribe(args: argparse.Namespace) -> int:
             tokens=args.tokens,
             progress=sys.stderr,
         )
-    except (WavError, UnsupportedLanguage, FileNotFoundError) as exc:
+    except (WavError, UnsupportedLanguage, FileNotFoundError, MkvError, KvsStreamError, UnsupportedAudio) as exc:
         print(f"connect-transcribe: {exc}", file=sys.stderr)
         return 2
     finally:

@@ -56,6 +56,7 @@ class PlayedCall:
     contact_id: str
     stream_arn: str
     start: dict[str, str]  # what connect_start returned to the flow
+    audio_start_ms: int  # producer timestamp of the call's first audio: webhook start/end count from here
     stop: dict[str, str] | None = None
 
 
@@ -251,13 +252,14 @@ class LocalStack:
         """Audio starts flowing into a new KVS stream, then the flow's connect_start Lambda runs."""
         contact_id = contact_id or str(uuid.uuid4())
         arn = self.kvs.create_stream(f"connect-local-contact-{contact_id}")
-        producer = KvsProducer(self.kvs.stream(arn), contact_id=contact_id, speed=speed)
+        audio_start_ms = time.time_ns() // 1_000_000
+        producer = KvsProducer(self.kvs.stream(arn), contact_id=contact_id, speed=speed, start_ms=audio_start_ms)
         producer.start(customer, agent)
         if not producer.started.wait(10):
             raise RuntimeError("the call's first fragment never started")
         event = contact_flow_event(contact_id, arn, producer.first_fragment_number)
         start = self._handlers["connect_start"].handler(event, LocalLambdaContext("connect_start", timeout_seconds=8.0))
-        return PlayedCall(contact_id, arn, dict(start)), producer
+        return PlayedCall(contact_id, arn, dict(start), audio_start_ms), producer
 
     def end_call(self, call: PlayedCall) -> None:
         """The flow's connect_stop Lambda, as placed right before 'Stop media streaming'."""

@@ -8,7 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from connect_transcribe.speech.audio import PHONE_RATE, to_phone_rate
+import numpy as np
+
+from connect_transcribe.media.recording import is_mkv, read_connect_mkv
+from connect_transcribe.models.api import Role
+from connect_transcribe.speech.audio import PHONE_RATE, pcm16_to_float, to_phone_rate
 from connect_transcribe.speech.engine import SpeechEngine, StreamOptions
 from connect_transcribe.speech.recognizer import Utterance
 from connect_transcribe.wav import read_wav, to_pcm16
@@ -27,13 +31,7 @@ class FileTranscript:
 def transcribe_file(
     engine: SpeechEngine, path: Path, *, language: str = "en-US", tokens: bool = False, progress: TextIO | None = None
 ) -> FileTranscript:
-    audio = read_wav(path)
-    result = FileTranscript(seconds=audio.seconds)
-    if audio.rate != PHONE_RATE:
-        result.notes.append(f"resampled {audio.rate} Hz to {PHONE_RATE} Hz, as the phone network would carry it")
-    if len(audio.channels) > len(ROLES):
-        result.notes.append(f"{len(audio.channels)} channels: using the first two (customer, agent)")
-    channels = [to_phone_rate(c, audio.rate) for c in audio.channels[: len(ROLES)]]
+    result, channels = _load(path)
     lock = threading.Lock()
 
     def collector(role: str) -> Callable[[Utterance], None]:
@@ -50,7 +48,7 @@ def transcribe_file(
     pcm = [to_pcm16(c) for c in channels]
     step = PHONE_RATE * CHUNK_MS // 1000 * 2
     total = max(len(p) for p in pcm)
-    show = progress is not None and progress.isatty() and audio.seconds > 30
+    show = progress is not None and progress.isatty() and result.seconds > 30
     for offset in range(0, total, step):
         for stream, data in zip(streams, pcm, strict=True):
             if offset < len(data):
@@ -64,6 +62,25 @@ def transcribe_file(
         progress.write("\n")  # type: ignore[union-attr]
     result.utterances.sort(key=lambda item: (item[1].start_ms, item[0]))
     return result
+
+
+def _load(path: Path) -> tuple[FileTranscript, list[np.ndarray]]:
+    """A stereo WAV (customer, agent; any rate) or a saved Connect GetMedia recording (MKV)."""
+    if is_mkv(path):
+        pcm = read_connect_mkv(path)
+        channels = [pcm16_to_float(pcm[Role.CUSTOMER]), pcm16_to_float(pcm[Role.AGENT])]
+        if not len(channels[1]):
+            channels = channels[:1]  # the older single-track layout: the customer only
+        result = FileTranscript(seconds=max(len(c) for c in channels) / PHONE_RATE)
+        result.notes.append("Connect MKV recording: tracks AUDIO_FROM_CUSTOMER / AUDIO_TO_CUSTOMER")
+        return result, channels
+    audio = read_wav(path)
+    result = FileTranscript(seconds=audio.seconds)
+    if audio.rate != PHONE_RATE:
+        result.notes.append(f"resampled {audio.rate} Hz to {PHONE_RATE} Hz, as the phone network would carry it")
+    if len(audio.channels) > len(ROLES):
+        result.notes.append(f"{len(audio.channels)} channels: using the first two (customer, agent)")
+    return result, [to_phone_rate(c, audio.rate) for c in audio.channels[: len(ROLES)]]
 
 
 def _bar(out: TextIO, fraction: float, width: int = 40) -> None:

@@ -1,0 +1,225 @@
+"""`connect-transcribe demo` / `local up` / `local play`: the whole product on this machine, no AWS account."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+import requests
+
+from connect_transcribe.local.stack import REPO, LocalStack, PlayedCall
+from connect_transcribe.local.webhook_receiver import Received
+from connect_transcribe.speech.audio import PHONE_RATE, to_phone_rate
+from connect_transcribe.wav import read_wav, to_pcm16
+
+SAMPLE_CALL = REPO / "tests" / "fixtures" / "calls" / "sample-01-balance-check.wav"
+CONTROL_PORT = 4599
+COLOURS = {"agent": "\033[36m", "customer": "\033[32m"}
+RESET = "\033[0m"
+
+
+def add_commands(commands: Any) -> None:
+    demo = commands.add_parser(
+        "demo",
+        help="run a two-party call through the whole pipeline on this machine and print live transcripts",
+        description="Starts the local stack (moto, local KVS, API, media gateway worker, webhook delivery, a "
+        "webhook receiver), plays a call into it as Amazon Connect would and prints transcripts as the webhook "
+        "receives them, then the stop summary and the after-call transcript. Ctrl-C stops everything.",
+    )
+    demo.add_argument("--call", type=Path, default=SAMPLE_CALL, help="stereo WAV: channel 0 customer, 1 agent")
+    demo.add_argument("--speed", type=float, default=1.0, help="playback speed (1 = real time)")
+    demo.add_argument("--calls", type=int, default=1, help="concurrent calls")
+    demo.add_argument("--webhook", help="deliver to this URL instead of the built-in receiver")
+    local = commands.add_parser("local", help="a long-running local stack: `local up`, `local play`")
+    sub = local.add_subparsers(dest="local_command", required=True)
+    up = sub.add_parser("up", help="start the local stack and keep it running until Ctrl-C")
+    up.add_argument("--webhook", help="deliver to this URL instead of the built-in receiver")
+    up.add_argument("--control-port", type=int, default=CONTROL_PORT)
+    play = sub.add_parser("play", help="play a call into a running `local up` stack, as Connect would")
+    play.add_argument("--call", type=Path, default=SAMPLE_CALL)
+    play.add_argument("--contact-id")
+    play.add_argument("--speed", type=float, default=1.0)
+    play.add_argument("--control-port", type=int, default=CONTROL_PORT)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.command == "demo":
+        return demo(args.call, speed=args.speed, calls=args.calls, webhook=args.webhook)
+    if args.local_command == "up":
+        return up(webhook=args.webhook, control_port=args.control_port)
+    return play(args.call, contact_id=args.contact_id, speed=args.speed, control_port=args.control_port)
+
+
+def load_call(path: Path, out: TextIO = sys.stderr) -> tuple[bytes, bytes]:
+    """Customer and agent PCM (8 kHz s16le) from a WAV; other rates are resampled, with a warning."""
+    audio = read_wav(path)
+    channels = list(audio.channels[:2])
+    if audio.rate != PHONE_RATE:
+        print(f"warning: {path.name} is {audio.rate} Hz; resampling to {PHONE_RATE} Hz", file=out)
+        channels = [to_phone_rate(c, audio.rate) for c in channels]
+    if len(channels) == 1:
+        print(f"warning: {path.name} is mono; playing it as the customer, the agent silent", file=out)
+        channels.append(np.zeros_like(channels[0]))
+    return to_pcm16(channels[0]), to_pcm16(channels[1])
+
+
+class Printer:
+    """Live transcript lines: participant coloured, audio times, and how long after the speech ended it arrived."""
+
+    def __init__(self, out: TextIO = sys.stdout, speed: float = 1.0) -> None:
+        self.out = out
+        self.speed = speed  # audio at `speed` x: audio time t is spoken t / speed after the call's start
+        self.calls: dict[str, tuple[int, int]] = {}  # contact id -> (call number, audio start ms)
+        self._lock = threading.Lock()
+
+    def __call__(self, item: Received) -> None:
+        body = item.body
+        number, start_ms = self.calls.get(body["externalConversationId"], (0, 0))
+        response = body["autotranscribeResponse"]
+        role = body["sender"]["role"]
+        lag = item.arrived_at * 1000 - (start_ms + response["end"] / self.speed) if start_ms else None
+        colour = COLOURS.get(role, "") if self.out.isatty() else ""
+        end = RESET if colour else ""
+        call = f"call {number} " if len(self.calls) > 1 else ""
+        late = f" (+{lag / 1000:.2f} s after the speech ended)" if lag is not None else ""
+        with self._lock:
+            print(
+                f"{call}[{_clock(response['start'])}-{_clock(response['end'])}] {colour}{role:>8}{end}{late}: "
+                f"{response['utterance'][0]['text']}",
+                file=self.out,
+                flush=True,
+            )
+
+
+def demo(call: Path, *, speed: float = 1.0, calls: int = 1, webhook: str | None = None) -> int:
+    customer, agent = load_call(call)
+    printer = Printer(speed=speed or 1.0)
+    print("starting the local stack (moto, local KVS, API, media gateway, webhook delivery)...", file=sys.stderr)
+    with LocalStack(webhook_url=webhook, on_transcript=printer, max_sessions=max(20, calls)) as stack:
+        _print_endpoints(stack)
+        print(f"playing {call.name} x{calls} at {speed:g}x; transcripts as the webhook receives them:\n", flush=True)
+        played: list[PlayedCall] = []
+        producers = []
+        for number in range(1, calls + 1):
+            call_, producer = stack.begin_call(customer, agent, speed=speed)
+            printer.calls[call_.contact_id] = (number, call_.audio_start_ms)
+            if call_.start.get("status") != "ok":
+                print(f"connect_start failed: {call_.start}", file=sys.stderr)
+                return 1
+            played.append(call_)
+            producers.append(producer)
+        for call_, producer in zip(played, producers, strict=True):
+            producer.done.wait()
+            stack.end_call(call_)
+        for call_ in played:
+            stack.wait_finished(call_.contact_id)
+        time.sleep(1.0)  # the last utterances are still on their way to the webhook
+        for number, call_ in enumerate(played, 1):
+            _print_summary(stack, call_, number if calls > 1 else None)
+    return 0
+
+
+def up(*, webhook: str | None = None, control_port: int = CONTROL_PORT) -> int:
+    printer = Printer()
+    with LocalStack(webhook_url=webhook, on_transcript=printer) as stack:
+        control = _control_server(stack, printer, control_port)
+        _print_endpoints(stack)
+        print(f"control: http://127.0.0.1:{control_port} (connect-transcribe local play --call FILE)", flush=True)
+        print("Local mode accepts SigV4-signed requests with any credentials: it is not an authentication boundary.")
+        print("Ctrl-C to stop.", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            print("\nstopping...", file=sys.stderr)
+        finally:
+            control.shutdown()
+    return 0
+
+
+def play(call: Path, *, contact_id: str | None = None, speed: float = 1.0, control_port: int = CONTROL_PORT) -> int:
+    body = {"call": str(call.resolve()), "contactId": contact_id, "speed": speed}
+    try:
+        response = requests.post(f"http://127.0.0.1:{control_port}/play", json=body, timeout=3600)
+    except requests.ConnectionError:
+        print(f"no local stack on port {control_port}: start one with `connect-transcribe local up`", file=sys.stderr)
+        return 2
+    print(json.dumps(response.json(), indent=2))
+    return 0 if response.ok else 1
+
+
+def _control_server(stack: LocalStack, printer: Printer, port: int) -> ThreadingHTTPServer:
+    class _Request(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            return
+
+        def do_POST(self) -> None:
+            try:
+                request = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+                customer, agent = load_call(Path(request["call"]))
+                call, producer = stack.begin_call(
+                    customer, agent, contact_id=request.get("contactId"), speed=float(request.get("speed") or 1.0)
+                )
+                printer.calls[call.contact_id] = (len(printer.calls) + 1, call.audio_start_ms)
+                producer.done.wait()
+                stack.end_call(call)
+                stack.wait_finished(call.contact_id)
+                time.sleep(1.0)
+                reply: dict[str, Any] = {
+                    "contactId": call.contact_id,
+                    "connectStart": call.start,
+                    "connectStop": call.stop,
+                    "stopSummary": stack.stop_summary(call.contact_id),
+                    "transcript": stack.transcript(call.contact_id),
+                }
+                status = 200
+            except Exception as exc:  # report, keep the stack up
+                reply, status = {"error": f"{type(exc).__name__}: {exc}"}, 400
+            data = json.dumps(reply).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), _Request)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, name="local-control", daemon=True).start()
+    return server
+
+
+def _print_endpoints(stack: LocalStack) -> None:
+    e = stack.endpoints
+    print(
+        f"  API base URL        {e.api_url}\n"
+        f"  local AWS endpoint  {e.aws_endpoint}  (DynamoDB, SQS, Secrets Manager; any credentials)\n"
+        f"  local KVS endpoint  {e.kvs_endpoint}\n"
+        f"  webhook receiver    {e.webhook_url}",
+        flush=True,
+    )
+
+
+def _print_summary(stack: LocalStack, call: PlayedCall, number: int | None) -> None:
+    label = f" (call {number})" if number else ""
+    summary = stack.stop_summary(call.contact_id).get("autotranscribeResponse", {})
+    print(f"\nstop summary{label}, contact {call.contact_id}:")
+    for role in ("customer", "agent"):
+        s = summary.get(role, {}).get("summary") or {}
+        print(
+            f"  {role:>8}: {s.get('audioDurationMs', 0) / 1000:.1f} s of audio, {s.get('totalAudioBytes', 0)} bytes, "
+            f"{s.get('transcripts', 0)} transcripts, streamed {s.get('streamingSeconds', 0):.1f} s"
+        )
+    print(f"after-call transcript{label} (GET /conversation/v1/conversation/messages):")
+    for item in stack.transcript(call.contact_id):
+        print(f"  {item['sender']['role']:>8}: {item['text']}")
+
+
+def _clock(ms: int) -> str:
+    return f"{ms // 60000:02d}:{ms % 60000 / 1000:04.1f}"
