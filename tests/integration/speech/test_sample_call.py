@@ -115,3 +115,38 @@ def test_cli_output_with_tokens_holds_nothing_left_to_redact(capsys: pytest.Capt
     for utt in utterances:
         assert again.redact(utt["text"]).spans == ()
         assert again.redact(" ".join(t["text"] for t in utt["tokens"])).spans == ()
+
+
+def test_cli_transcribes_a_saved_connect_mkv_recording_like_the_wav(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], call: Call
+) -> None:
+    from connect_transcribe.media.mkv_writer import WriterTrack, ebml_fragment
+
+    # Given the sample call saved as Connect's GetMedia output (agent on track 1, customer on track 2)
+    customer, agent = call.pcm("customer"), call.pcm("agent")
+    tracks = [WriterTrack(1, "AUDIO_TO_CUSTOMER"), WriterTrack(2, "AUDIO_FROM_CUSTOMER")]
+    recording = tmp_path / "call.mkv"
+    with recording.open("wb") as out:
+        for start in range(0, len(customer), 16_384):  # ~1 s fragments of 64 ms blocks
+            blocks = [
+                (track, offset // 16, pcm[start + offset : start + offset + 1024])
+                for offset in range(0, 16_384, 1024)
+                for track, pcm in ((1, agent), (2, customer))
+                if start + offset < len(pcm)
+            ]
+            out.write(
+                ebml_fragment(
+                    tracks=tracks,
+                    tags=[("ContactId", "c-1"), ("MimeType", "audio/L16;rate=8000;channels=1;")],
+                    blocks=blocks,
+                    cluster_timecode_ms=start // 16,
+                )
+            )
+    # When both are transcribed
+    assert cli.main(["transcribe", str(SAMPLE), "--format", "json"]) == 0
+    from_wav = json.loads(capsys.readouterr().out)["utterances"]
+    assert cli.main(["transcribe", str(recording), "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    # Then the recording gives the same transcript, participants resolved by track name
+    assert json.loads(captured.out)["utterances"] == from_wav
+    assert "Connect MKV recording" in captured.err

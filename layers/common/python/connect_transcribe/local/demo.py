@@ -73,8 +73,8 @@ def load_call(path: Path, out: TextIO = sys.stderr) -> tuple[bytes, bytes]:
 class Printer:
     """Live transcript lines: participant coloured, audio times, and how long after the speech ended it arrived."""
 
-    def __init__(self, out: TextIO = sys.stdout, speed: float = 1.0) -> None:
-        self.out = out
+    def __init__(self, out: TextIO | None = None, speed: float = 1.0) -> None:
+        self.out = out or sys.stdout
         self.speed = speed  # audio at `speed` x: audio time t is spoken t / speed after the call's start
         self.calls: dict[str, tuple[int, int]] = {}  # contact id -> (call number, audio start ms)
         self._lock = threading.Lock()
@@ -126,7 +126,9 @@ def demo(call: Path, *, speed: float = 1.0, calls: int = 1, webhook: str | None 
     return 0
 
 
-def up(*, webhook: str | None = None, control_port: int = CONTROL_PORT) -> int:
+def up(*, webhook: str | None = None, control_port: int = CONTROL_PORT, stop: threading.Event | None = None) -> int:
+    """Until Ctrl-C (or `stop`, for tests)."""
+    stop = stop or threading.Event()
     printer = Printer()
     with LocalStack(webhook_url=webhook, on_transcript=printer) as stack:
         control = _control_server(stack, printer, control_port)
@@ -135,8 +137,7 @@ def up(*, webhook: str | None = None, control_port: int = CONTROL_PORT) -> int:
         print("Local mode accepts SigV4-signed requests with any credentials: it is not an authentication boundary.")
         print("Ctrl-C to stop.", flush=True)
         try:
-            while True:
-                time.sleep(3600)
+            stop.wait()
         except KeyboardInterrupt:
             print("\nstopping...", file=sys.stderr)
         finally:
