@@ -67,6 +67,7 @@ class FakeSession:
         self.outcome: Outcome | None = None
         self.error: str | None = None
         self.started = threading.Event()
+        self.finishing = threading.Event()
         self.started.set()
         self.release = threading.Event()
         self.handed = False

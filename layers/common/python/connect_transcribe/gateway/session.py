@@ -92,7 +92,9 @@ class Session:
         self._last_progress = deps.monotonic()
         self._lock = threading.Lock()
         self._reconnects_reported = 0
-        self.started = threading.Event()  # the lease is ours and the session is reading: heartbeats may begin
+        self.started = threading.Event()
+        self.finishing = threading.Event()  # the lease is being released: no more heartbeats or job extensions
+        self._lease_lock = threading.Lock()  # the lease is ours and the session is reading: heartbeats may begin
 
     # -- called by the worker's supervisor thread ------------------------------------------------
 
@@ -112,15 +114,18 @@ class Session:
 
     def heartbeat(self) -> bool:
         """Renew the lease with the latest checkpoint and save counters; False if the lease was lost."""
-        with self._lock:
-            checkpoint = self._checkpoint
-        renewed = self.deps.leases.renew(
-            self.guid,
-            self.deps.worker_id,
-            now_ms=self.deps.now_ms(),
-            lease_ms=self.settings.lease_ms,
-            checkpoint=checkpoint,
-        )
+        with self._lease_lock:
+            if self.finishing.is_set():
+                return True  # released (or about to be): nothing to renew
+            with self._lock:
+                checkpoint = self._checkpoint
+            renewed = self.deps.leases.renew(
+                self.guid,
+                self.deps.worker_id,
+                now_ms=self.deps.now_ms(),
+                lease_ms=self.settings.lease_ms,
+                checkpoint=checkpoint,
+            )
         if not renewed:
             logger.warning("lease lost to another worker", extra={"guid": self.guid})
             self._lease_lost.set()
@@ -164,7 +169,7 @@ class Session:
             or conv.state not in _WORKING
             or (checkpoint is not None and checkpoint.generation == job.generation and checkpoint.finished)
         ):
-            d.leases.release(self.guid, d.worker_id, checkpoint=checkpoint)
+            self._release(checkpoint)
             return Outcome.STALE
         if conv.state is SessionState.STOPPING and conv.stop_requested_at_ms is not None:
             self.request_stop(conv.stop_requested_at_ms)
@@ -271,7 +276,7 @@ class Session:
             with self._lock:
                 self._checkpoint = self._snapshot()
             d.leases.save_streams(self._stream_records())
-            d.leases.release(self.guid, d.worker_id, checkpoint=self._checkpoint)
+            self._release(self._checkpoint)
             return outcome
         for track in self._tracks.values():
             if track.recognizer is not None:
@@ -282,11 +287,11 @@ class Session:
                     outcome, event = Outcome.FAILED, Event.FAILED
         if self._publish_failed is not None:
             # nothing past the failed utterance is marked settled: leave the checkpoint where it was and retry
-            d.leases.release(self.guid, d.worker_id, checkpoint=self._checkpoint)
+            self._release(self._checkpoint)
             raise self._publish_failed
         final = self._snapshot(final=True)
         d.leases.save_streams(self._stream_records())
-        d.leases.release(self.guid, d.worker_id, checkpoint=final)
+        self._release(final)
         if event is not None:
             self._report(event)
         if outcome is Outcome.FAILED:
@@ -398,8 +403,13 @@ class Session:
                 extra={"guid": self.guid, "event": event.value, "error": f"{type(exc).__name__}: {exc}"},
             )
 
+    def _release(self, checkpoint: Checkpoint | None) -> None:
+        with self._lease_lock:  # a heartbeat after this would find another owner (or none) and cry wolf
+            self.finishing.set()
+            self.deps.leases.release(self.guid, self.deps.worker_id, checkpoint=checkpoint)
+
     def _release_quietly(self) -> None:
         try:
-            self.deps.leases.release(self.guid, self.deps.worker_id, checkpoint=self._checkpoint)
+            self._release(self._checkpoint)
         except Exception:
             logger.exception("could not release the lease", extra={"guid": self.guid})

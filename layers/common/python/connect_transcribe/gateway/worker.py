@@ -179,7 +179,7 @@ class Worker:
 
     def _supervise_one(self, r: _Running, now: float) -> None:
         s, session = self.settings, r.session
-        if not session.started.is_set() or session.outcome is not None:
+        if not session.started.is_set() or session.finishing.is_set() or session.outcome is not None:
             return
         conv = self.deps.conversations.get(session.guid)
         if conv is not None:

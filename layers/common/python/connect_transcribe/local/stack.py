@@ -72,6 +72,9 @@ def _handlers() -> dict[str, Any]:
 
 def _reset(modules: dict[str, Any]) -> None:
     """Forget settings and clients cached by a previous run (they were read from another environment)."""
+    from aws_lambda_powertools.utilities import parameters
+
+    parameters.clear_caches()  # powertools keeps its Secrets Manager client (and endpoint) module-wide
     for module in modules.values():
         for name in ("settings", "service", "messages", "delivery"):
             with contextlib.suppress(AttributeError):
