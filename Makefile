@@ -16,7 +16,7 @@ CDK_ARGS ?=
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(shell node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/')
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: help install test synth lint format deploy diff clean demo bench bench-speech bench-kvs bench-gateway bench-delivery speech-data
+.PHONY: help install test synth lint format deploy diff clean demo bench bench-speech bench-kvs bench-gateway bench-delivery bench-e2e speech-data
 
 help:
 	@echo "make demo      install, then run a two-party call through the whole pipeline locally (DEMO_ARGS='--speed 2')"
@@ -25,7 +25,7 @@ help:
 	@echo "make test      run the test suite (unit, integration with moto, infrastructure)"
 	@echo "make lint      ruff + mypy"
 	@echo "make deploy    cdk deploy into the account of your current AWS credentials"
-	@echo "make bench     run the benchmarks (bench-kvs, bench-gateway, bench-delivery, bench-speech)"
+	@echo "make bench     run the benchmarks (bench-kvs, bench-gateway, bench-delivery, bench-e2e, bench-speech)"
 
 install: $(VENV)/.installed
 
@@ -78,7 +78,12 @@ bench-gateway: install
 bench-delivery: install
 	$(PY) -m bench.delivery.bench
 
-bench: bench-kvs bench-gateway bench-delivery bench-speech
+# N concurrent calls (1, 5, 10, 20) in real time through the whole local stack, block- and fragment-level KVS
+# delivery: end of speech -> webhook latency, CPU and RSS per call (about 6 minutes).
+bench-e2e: install
+	$(PY) -m bench.e2e.bench
+
+bench: bench-kvs bench-gateway bench-delivery bench-e2e bench-speech
 
 deploy: install
 	$(CDK_CLI) deploy --all $(CDK_ARGS)

@@ -1,0 +1,256 @@
+"""End-to-end latency of local mode: N concurrent calls played in real time through the whole product (local KVS →
+media gateway worker process → SQS → webhook Lambda handler → webhook receiver). For every utterance, the latency
+from the end of its speech in the audio to its receipt at the webhook; CPU and RSS per call; the largest N with
+p95 ≤ 1 s, with the KVS server delivering block by block (as produced) and a whole ~1 s fragment at a time.
+
+    python -m bench.e2e.bench [--calls 1 5 10 20] [--modes block fragment] [--stagger 0.3] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from aws_lambda_powertools.utilities import parameters
+from connect_transcribe.local.kvs_producer import BYTES_PER_MS, KvsProducer
+from connect_transcribe.local.stack import LocalStack, PlayedCall
+from connect_transcribe.local.webhook_receiver import Received
+from connect_transcribe.models.session import SessionState
+
+from bench.speech.reference import load_call
+
+Mode = Literal["block", "fragment"]
+SAMPLE = Path(__file__).parents[2] / "tests" / "fixtures" / "calls" / "sample-01-balance-check.wav"
+SUSTAINED_P95_MS = 1000.0
+TARGET_P95_MS = 600.0  # at TARGET_CALLS concurrent calls, block-level delivery
+TARGET_CALLS = 10
+# The warm-up call: the sample's first 9.5 s (the agent's greeting) at 8x, so the worker has loaded its model and
+# the webhook handler has its secret and connections before anything is measured.
+WARMUP_BYTES = 9_500 * BYTES_PER_MS
+WARMUP_SPEED = 8.0
+# --quick (a smoke run for the tests): the first 16 s (three reference utterances), cut in a pause.
+QUICK_MS = 16_000
+
+
+@dataclass(frozen=True)
+class RunResult:
+    mode: Mode
+    calls: int
+    latencies_ms: tuple[float, ...]
+    per_call: tuple[int, ...]  # utterances received per call
+    failed_calls: int  # calls whose session ended FAILED
+    duplicates: int
+    wall_s: float
+    cpu_s: float  # this process (moto, KVS, API, poller, receiver, producers) + the worker process
+    worker_rss_mb: float  # the worker's peak during the run
+    local_rss_mb: float  # this process's peak during the run
+    rss_growth_mb: float  # both peaks minus both processes' RSS before the calls (model and runtime excluded)
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.latencies_ms)
+
+    @property
+    def p95(self) -> float:
+        return percentile(self.latencies_ms, 95)
+
+    @property
+    def max(self) -> float:
+        return max(self.latencies_ms)
+
+    @property
+    def cpu_pct_per_call(self) -> float:
+        """Percent of one core per call."""
+        return 100 * self.cpu_s / self.wall_s / self.calls
+
+    @property
+    def sustained(self) -> bool:
+        return self.failed_calls == 0 and min(self.per_call) > 0 and self.p95 <= SUSTAINED_P95_MS
+
+
+def percentile(values: tuple[float, ...] | list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def cpu_seconds(pid: int | str) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def peak_rss_mb(pid: int | str) -> float:
+    return _status_mb(pid, "VmHWM:")
+
+
+def rss_mb(pid: int | str) -> float:
+    return _status_mb(pid, "VmRSS:")
+
+
+def _status_mb(pid: int | str, field: str) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def reset_peak_rss(pid: int | str) -> None:
+    """Start a new high-water mark (Linux ≥ 4.0), so each run reports its own peak."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+def run(
+    mode: Mode,
+    n_calls: int,
+    *,
+    audio_ms: int | None = None,
+    stagger_s: float = 0.3,
+    end_of_stream_s: float = 3.0,
+    quiet_s: float = 2.0,
+) -> RunResult:
+    call = load_call(SAMPLE)
+    cut = None if audio_ms is None else audio_ms * BYTES_PER_MS
+    customer, agent = call.pcm("customer")[:cut], call.pcm("agent")[:cut]
+    worker_log = os.environ.get("BENCH_WORKER_LOG")
+    parameters.clear_caches()  # the webhook handler's secret provider holds a client for the previous run's moto
+    with LocalStack(
+        delivery=mode,
+        max_sessions=max(n_calls, 1),
+        end_of_stream_s=end_of_stream_s,
+        worker_log=Path(worker_log) if worker_log else None,
+    ) as stack:
+        warm, _ = stack.begin_call(customer[:WARMUP_BYTES], agent[:WARMUP_BYTES], speed=WARMUP_SPEED)
+        _wait_for(lambda: bool(stack.receiver.bodies(warm.contact_id)), 60)
+        stack.end_call(warm)  # its drain overlaps the first measured call: an idle stream, nearly free
+        assert stack.worker is not None
+        worker = stack.worker.pid
+        reset_peak_rss(worker)
+        reset_peak_rss("self")
+        rss0 = rss_mb(worker) + rss_mb("self")
+        cpu0, wall0 = cpu_seconds(worker) + cpu_seconds("self"), time.monotonic()
+        duplicates0 = stack.receiver.duplicates
+
+        played: list[tuple[PlayedCall, KvsProducer]] = []
+        for i in range(n_calls):
+            # Staggered starts, so the calls do not all speak (and end utterances) in lockstep.
+            time.sleep(max(0.0, wall0 + i * stagger_s - time.monotonic()))
+            played.append(stack.begin_call(customer, agent, speed=1.0))
+        for played_call, producer in played:  # all calls are the same length: they end in start order
+            producer.done.wait()
+            stack.end_call(played_call)
+        # CPU while the calls were live (the drain after the last hang-up is mostly the end-of-stream wait).
+        wall, cpu = time.monotonic() - wall0, cpu_seconds(worker) + cpu_seconds("self") - cpu0
+        states = [stack.wait_finished(c.contact_id, timeout=180) for c, _ in played]
+        ids = {c.contact_id for c, _ in played}
+        _wait_quiet(lambda: sum(r.body["externalConversationId"] in ids for r in stack.receiver.received), quiet_s)
+        worker_rss, local_rss = peak_rss_mb(worker), peak_rss_mb("self")
+        received = list(stack.receiver.received)
+        duplicates = stack.receiver.duplicates - duplicates0
+        stack.kill_worker()  # every session has finished: no handover to wait for
+
+    latencies: list[float] = []
+    per_call: list[int] = []
+    for played_call, _ in played:
+        mine = [r for r in received if r.body["externalConversationId"] == played_call.contact_id]
+        per_call.append(len(mine))
+        latencies += [latency_ms(r, played_call.audio_start_ms) for r in mine]
+    return RunResult(
+        mode=mode,
+        calls=n_calls,
+        latencies_ms=tuple(latencies),
+        per_call=tuple(per_call),
+        failed_calls=sum(s is SessionState.FAILED for s in states),
+        duplicates=duplicates,
+        wall_s=wall,
+        cpu_s=cpu,
+        worker_rss_mb=worker_rss,
+        local_rss_mb=local_rss,
+        rss_growth_mb=worker_rss + local_rss - rss0,
+    )
+
+
+def latency_ms(received: Received, audio_start_ms: int) -> float:
+    """Receipt minus the end of the utterance's speech: the producer timestamp of the call's first audio (when its
+    first sample was spoken) + the utterance's `end` offset into the call."""
+    return received.arrived_at * 1000 - (audio_start_ms + received.body["autotranscribeResponse"]["end"])
+
+
+def _wait_for(condition: Callable[[], bool], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the warm-up call's transcript never reached the webhook")
+        time.sleep(0.05)
+
+
+def _wait_quiet(count: Callable[[], int], quiet_s: float, timeout_s: float = 30.0) -> None:
+    """Until nothing new has arrived for `quiet_s` (the drained sessions' last messages are on their way)."""
+    deadline = time.monotonic() + timeout_s
+    last, since = count(), time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - since < quiet_s:
+        time.sleep(0.1)
+        now = count()
+        if now != last:
+            last, since = now, time.monotonic()
+
+
+def main(argv: list[str] | None = None) -> list[RunResult]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--calls", type=int, nargs="+", default=[1, 5, 10, 20])
+    parser.add_argument("--modes", nargs="+", choices=["block", "fragment"], default=["block", "fragment"])
+    parser.add_argument("--stagger", type=float, default=0.3, help="seconds between call starts")
+    parser.add_argument("--quick", action="store_true", help=f"one call, block-level, the first {QUICK_MS // 1000} s")
+    args = parser.parse_args(argv)
+    calls, modes, audio_ms, quick = args.calls, args.modes, None, {}
+    if args.quick:
+        calls, modes, audio_ms, quick = [1], ["block"], QUICK_MS, {"end_of_stream_s": 1.0, "quiet_s": 1.0}
+    print(
+        f"# End-to-end benchmark: end of speech → webhook receipt, {os.cpu_count()} cores, calls in real time "
+        f"({f'first {audio_ms // 1000} s of ' if audio_ms else ''}{SAMPLE.name}, starts {args.stagger:g} s apart)\n"
+    )
+    print(
+        "| KVS delivery | calls | utterances | p50 | p95 | max | CPU per call (% of one core) | CPU total "
+        "| worker peak RSS | local services peak RSS | RSS per call | p95 ≤ 1 s |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    results: list[RunResult] = []
+    load0 = os.getloadavg()[0]
+    for mode in modes:
+        for n in calls:
+            r = run(mode, n, audio_ms=audio_ms, stagger_s=args.stagger, **quick)
+            results.append(r)
+            print(_row(r), flush=True)
+            if r.failed_calls or r.duplicates or min(r.per_call) == 0:
+                print(
+                    f"  {mode}/{n}: per call {list(r.per_call)}, failed {r.failed_calls}, duplicates {r.duplicates}",
+                    file=sys.stderr,
+                )
+    print(f"\n1-min load average: {load0:.2f} before, {os.getloadavg()[0]:.2f} after (other work skews the figures)\n")
+    for mode in modes:
+        runs = [r for r in results if r.mode == mode]
+        ok = [r.calls for r in runs if r.sustained]
+        floor = f"; p95 with the fewest calls ({runs[0].calls}): {runs[0].p95:.0f} ms"
+        print(f"- {mode}-level delivery: largest N with p95 ≤ 1 s: {max(ok) if ok else 'none'} (of {calls}){floor}")
+    target = [r for r in results if r.mode == "block" and r.calls == TARGET_CALLS]
+    if target:
+        verdict = "met" if target[0].p95 <= TARGET_P95_MS else "MISSED"
+        print(f"- target p95 ≤ {TARGET_P95_MS:.0f} ms at {TARGET_CALLS} calls, block-level: {verdict}")
+    return results
+
+
+def _row(r: RunResult) -> str:
+    return (
+        f"| {r.mode} | {r.calls} | {len(r.latencies_ms)} | {r.p50:.0f} ms | {r.p95:.0f} ms | {r.max:.0f} ms "
+        f"| {r.cpu_pct_per_call:.0f} % | {r.cpu_pct_per_call * r.calls:.0f} % | {r.worker_rss_mb:.0f} MB "
+        f"| {r.local_rss_mb:.0f} MB | {r.rss_growth_mb / r.calls:.1f} MB | {'yes' if r.sustained else 'no'} |"
+    )
+
+
+if __name__ == "__main__":
+    main()

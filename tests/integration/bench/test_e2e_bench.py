@@ -1,0 +1,31 @@
+"""The end-to-end benchmark runs in quick mode (one call, the sample's first 16 s, in real time through the whole
+local stack) and prints its table: every utterance reached the webhook once, after its speech ended."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.e2e import bench
+
+
+def test_quick_end_to_end_benchmark_measures_every_utterance_of_a_real_time_call(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given the whole local stack, block-level KVS delivery, one call played in real time
+    # When the quick benchmark runs
+    results = bench.main(["--quick"])
+
+    # Then one run was measured, the call finished and each of its utterances arrived once
+    out = capsys.readouterr().out
+    [r] = results
+    assert (r.mode, r.calls) == ("block", 1)
+    assert r.failed_calls == 0 and r.duplicates == 0
+    assert r.per_call[0] >= 3  # the three reference utterances of the first 16 s (the engine may split them)
+    # and every latency counts from the end of speech: after it (the endpointer waits for silence), not seconds late
+    assert all(0 < ms < 5_000 for ms in r.latencies_ms)
+    assert 0 < r.p50 <= r.p95 <= r.max
+    # and CPU and memory were measured for the run
+    assert r.cpu_s > 0 and r.worker_rss_mb > 0 and r.local_rss_mb > 0
+    # and the table and the verdict are printed
+    assert "| block | 1 | " in out
+    assert "block-level delivery: largest N with p95 ≤ 1 s:" in out
