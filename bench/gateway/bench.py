@@ -30,6 +30,7 @@ from connect_transcribe.adapters.sqs_jobs import SqsJobQueue
 from connect_transcribe.adapters.system import SystemClock, UuidIds
 from connect_transcribe.local.kvs_producer import KvsProducer
 from connect_transcribe.local.kvs_server import LocalKvs
+from connect_transcribe.local.resources import create_resources
 from connect_transcribe.logic.sessions import SessionService
 from connect_transcribe.models.api import StartStreamingRequest
 from connect_transcribe.models.session import SessionState
@@ -57,20 +58,14 @@ def proc_peak_rss_mb(pid: int) -> float:
 
 
 def run(n_calls: int, speed: float, endpoint: str) -> dict[str, float]:
-    ddb = boto3.resource("dynamodb", endpoint_url=endpoint)
-    sqs = boto3.client("sqs", endpoint_url=endpoint)
-    name = f"bench-{uuid.uuid4().hex[:8]}"
-    table = ddb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    sessions = sqs.create_queue(QueueName=name)["QueueUrl"]
-    utterances = sqs.create_queue(QueueName=f"{name}.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    session = boto3.Session()
+    ddb = session.resource("dynamodb", endpoint_url=endpoint)
+    sqs = session.client("sqs", endpoint_url=endpoint)
+    os.environ["AWS_ENDPOINT_URL"] = endpoint  # create_resources uses the session's default endpoints
+    resources = create_resources(session, prefix=f"bench-{uuid.uuid4().hex[:8]}")
+    name = resources.table_name
+    table = ddb.Table(name)
+    sessions, utterances = resources.sessions_queue_url, resources.utterances_queue_url
     conversations = DynamoDbConversationStore(table)
     service = SessionService(conversations, SqsJobQueue(sqs, sessions), SystemClock(), UuidIds())
     store = DynamoDbGatewayStore(table)
