@@ -64,14 +64,18 @@ class Monitoring(Construct):
         self._alarm(
             "FlowRequestsFailing",
             "connect_start/connect_stop returned status=error to a contact flow.",
-            cloudwatch.Metric(
-                namespace=config.metrics_namespace,
-                metric_name=FLOW_FAILED_METRIC,
-                dimensions_map={"service": config.service_name},
-                period=Duration.minutes(5),
-                statistic="Sum",
-            ),
+            self._service_sum(FLOW_FAILED_METRIC),
             threshold=1,
+        )
+
+    def _service_sum(self, metric_name: str) -> cloudwatch.Metric:
+        """A count our Lambda functions emit (EMF, dimension service), summed over 5 minutes."""
+        return cloudwatch.Metric(
+            namespace=self._config.metrics_namespace,
+            metric_name=metric_name,
+            dimensions_map={"service": self._config.service_name},
+            period=Duration.minutes(5),
+            statistic="Sum",
         )
 
     def watch_gateway(self, gateway: MediaGateway) -> None:
@@ -104,7 +108,6 @@ class Monitoring(Construct):
     def watch_delivery(
         self, delivery: WebhookDelivery, *, utterances_queue: sqs.IQueue, utterances_dead_letter_queue: sqs.IQueue
     ) -> None:
-        config = self._config
         # The exact command, with this stack's queue URLs, for whoever is paged.
         redrive = Fn.join(
             "",
@@ -136,13 +139,7 @@ class Monitoring(Construct):
             "The webhook delivery function dead-lettered utterances: the receiver refused them (4xx other than "
             "408/429) or kept failing for delivery_max_receives receives. Their logs and the DLQ messages' "
             "lastError say why; the UtterancesDeadLettered alarm has the redrive command.",
-            cloudwatch.Metric(
-                namespace=config.metrics_namespace,
-                metric_name=WEBHOOK_FAILED_METRIC,
-                dimensions_map={"service": config.service_name},
-                period=Duration.minutes(5),
-                statistic="Sum",
-            ),
+            self._service_sum(WEBHOOK_FAILED_METRIC),
             threshold=1,
         )
         self._alarm(
