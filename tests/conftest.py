@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
+from connect_transcribe.local.resources import table_spec
 from moto import mock_aws
 
 # Never let a test reach a real account, whatever the developer's shell has configured.
@@ -42,17 +43,9 @@ class AwsResources:
 
 
 def create_table(name: str = "connect-transcribe") -> Any:
-    """Same keys and TTL as infra/constructs (pk/sk, expiresAt)."""
+    """Same keys, index and TTL as infra/constructs (pk/sk, byExportSlot, expiresAt)."""
     ddb = boto3.resource("dynamodb")
-    table = ddb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    table = ddb.create_table(**table_spec(name))
     ddb.meta.client.update_time_to_live(
         TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"}
     )

@@ -3,7 +3,8 @@
 Items (pk = CONV#<guid>):
   sk = LEASE                    owner, leaseExpiresAt (epoch ms), checkpoint (JSON) — conditional on the owner
   sk = STREAM#<role>            counters for the stop summary (see dynamodb_store)
-  sk = MSG#<role>#<sequence>    one published utterance; put only if absent (idempotent on the utterance id)
+  sk = MSG#<role>#<sequence>    one published utterance; put only if absent (idempotent on the utterance id);
+                                exportSlot + createdAt place it in the File Exporter's byExportSlot index
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from connect_transcribe.adapters.aws_errors import error_code
+from connect_transcribe.adapters.dynamodb_export import EXPORT_SLOT_ATTRIBUTE, export_slot
 from connect_transcribe.adapters.dynamodb_store import TTL_ATTRIBUTE, stream_key
+from connect_transcribe.models.feed import hour_slot
 from connect_transcribe.models.gateway import Checkpoint, Lease
 from connect_transcribe.models.session import StreamRecord
 from connect_transcribe.models.utterance import UtteranceMessage
@@ -155,6 +158,7 @@ class DynamoDbGatewayStore:
             "endMs": message.end_ms,
             "createdAt": message.published_at_ms,
             "createdDay": created.strftime("%Y-%m-%d"),
+            EXPORT_SLOT_ATTRIBUTE: export_slot(hour_slot(created), message.utterance_id),
             "body": message.model_dump_json(),
             TTL_ATTRIBUTE: message.published_at_ms // 1000 + self._retention_s,
         }

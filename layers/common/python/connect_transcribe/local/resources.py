@@ -1,5 +1,6 @@
 """The AWS resources of one deployment, created on a local AWS endpoint (moto server) with the shapes the CDK
-stack gives them: the table, the sessions queue, the utterances FIFO queue with its DLQ, the webhook secret."""
+stack gives them: the table, the sessions queue, the utterances FIFO queue with its DLQ, the webhook secret,
+the feed bucket."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import json
 import secrets
 from dataclasses import dataclass
 from typing import Any
+
+from connect_transcribe.adapters.dynamodb_export import EXPORT_INDEX, EXPORT_SLOT_ATTRIBUTE
 
 
 @dataclass(frozen=True)
@@ -17,19 +20,37 @@ class LocalResources:
     utterances_dlq_url: str
     webhook_secret_arn: str
     signing_secret: str
+    feed_bucket: str
+
+
+def table_spec(name: str) -> dict[str, Any]:
+    """CreateTable arguments with infra/constructs/storage.py's keys and index (the tests use it too)."""
+    return {
+        "TableName": name,
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "AttributeDefinitions": [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": EXPORT_SLOT_ATTRIBUTE, "AttributeType": "S"},
+            {"AttributeName": "createdAt", "AttributeType": "N"},
+        ],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": EXPORT_INDEX,
+                "KeySchema": [
+                    {"AttributeName": EXPORT_SLOT_ATTRIBUTE, "KeyType": "HASH"},
+                    {"AttributeName": "createdAt", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["body"]},
+            }
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
 
 
 def create_resources(session: Any, prefix: str = "connect-transcribe") -> LocalResources:
     ddb = session.client("dynamodb")
-    ddb.create_table(
-        TableName=prefix,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    ddb.create_table(**table_spec(prefix))
     ddb.update_time_to_live(TableName=prefix, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiresAt"})
     sqs = session.client("sqs")
     sessions_dlq = sqs.create_queue(QueueName=f"{prefix}-sessions-dlq")["QueueUrl"]
@@ -53,7 +74,9 @@ def create_resources(session: Any, prefix: str = "connect-transcribe") -> LocalR
     secret_arn = session.client("secretsmanager").create_secret(
         Name=f"{prefix}-webhook", SecretString=json.dumps({"signingSecret": signing})
     )["ARN"]
-    return LocalResources(prefix, sessions, utterances, dlq, secret_arn, signing)
+    feed_bucket = f"{prefix}-feed"
+    session.client("s3").create_bucket(Bucket=feed_bucket)
+    return LocalResources(prefix, sessions, utterances, dlq, secret_arn, signing, feed_bucket)
 
 
 def _arn(sqs: Any, url: str) -> str:
