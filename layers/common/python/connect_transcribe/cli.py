@@ -50,6 +50,23 @@ def main(argv: list[str] | None = None) -> int:
     redrive.add_argument("--max", type=int, default=None, metavar="N", help="move at most N messages")
     redrive.add_argument("--dry-run", action="store_true", help="list what would move, move nothing")
 
+    export = commands.add_parser(
+        "export",
+        help="export the utterances feed for a day or an interval, in this process (File Exporter run)",
+        description="Reads the table's byExportSlot index and writes the utterances feed (gzip JSON Lines and "
+        "Parquet) to the bucket, then swaps the day manifests, exactly as the deployed state machine does. For "
+        "backfills and local mode; on AWS, the schedule or POST /fileexporter/v1/exports starts the same run. "
+        "Prints the run's summary as JSON.",
+    )
+    export.add_argument("--table", required=True, help="the service's DynamoDB table (stack output TableName)")
+    export.add_argument("--bucket", required=True, help="the feed bucket (stack output FeedBucketName)")
+    when = export.add_mutually_exclusive_group(required=True)
+    when.add_argument("--date", help="a UTC day, YYYY-MM-DD")
+    when.add_argument("--start", help="interval start, ISO-8601 with a zone (with --end); whole hours are exported")
+    export.add_argument("--end", help="interval end (exclusive)")
+    export.add_argument("--formats", default="jsonl,parquet", help="comma list of jsonl, parquet")
+    export.add_argument("--max-file-rows", type=int, default=1_000_000, metavar="N")
+
     from connect_transcribe.local import demo
 
     demo.add_commands(commands)
@@ -62,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         return _kvs_inspect(args)
     if args.command == "redrive-dlq":
         return _redrive_dlq(args)
+    if args.command == "export":
+        return _export(args)
     return 2  # pragma: no cover - argparse enforces a command
 
 
@@ -150,6 +169,34 @@ def _redrive_dlq(args: argparse.Namespace) -> int:
         return 2
     print(summary.to_json())
     return 1 if summary.failed else 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+    from pydantic import ValidationError
+
+    from connect_transcribe import export_wiring
+    from connect_transcribe.logic.export_plan import InvalidExport
+    from connect_transcribe.logic.export_runs import ExportFailed
+    from connect_transcribe.models.feed import ExportRequest
+    from connect_transcribe.settings import ExportSettings
+
+    try:
+        request = ExportRequest.model_validate({"date": args.date, "start": args.start, "end": args.end})
+        settings = ExportSettings.model_validate(
+            {
+                "TABLE_NAME": args.table,
+                "FEED_BUCKET": args.bucket,
+                "EXPORT_FORMATS": args.formats,
+                "EXPORT_MAX_FILE_ROWS": args.max_file_rows,
+            }
+        )
+        result = export_wiring.export_service(settings).run(request)
+    except (ValidationError, InvalidExport, ExportFailed, ClientError, BotoCoreError) as exc:
+        print(f"connect-transcribe: {exc}", file=sys.stderr)
+        return 2
+    print(result.model_dump_json())
+    return 0
 
 
 def _queue_region(url: str) -> str | None:
