@@ -55,7 +55,7 @@ def test_jsonl_is_a_standard_gzip_file_of_one_json_object_per_line() -> None:
 
 def test_parquet_holds_the_same_rows_with_typed_columns() -> None:
     sink = Collect()
-    encoder = ParquetEncoder(sink, row_group_rows=20)
+    encoder = ParquetEncoder(sink, row_group_rows=20, batch_rows=7)
     for row in rows(50):
         encoder.add(row)
     encoder.finish()
