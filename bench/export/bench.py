@@ -32,18 +32,80 @@ import requests
 from connect_transcribe.adapters.dynamodb_export import EXPORT_SHARDS, DynamoDbExportSource
 from connect_transcribe.adapters.s3_feed_store import S3FeedStore
 from connect_transcribe.logic.export_runs import ExportService
-from connect_transcribe.models.feed import ExportPlan, FeedFormat, slot_bounds
 from connect_transcribe.models.api import Role
+from connect_transcribe.models.feed import ExportPlan, FeedFormat, slot_bounds
 from connect_transcribe.models.utterance import UtteranceMessage, utterance_id
 
 PAGE_ITEMS = 1_600  # ~1 MB of these items: DynamoDB's page size
 DAY = "2026-11-23"
-_WORDS = (
-    "thanks for calling how can I help you today I'd like to check the status of my order please sure can "
-    "have your account number it's [redacted] and zip code is one moment while pull that up okay see here shipped "
-    "yesterday should arrive on Thursday refund billing address card charge twice cancel subscription upgrade plan "
-    "internet slow router restart technician appointment Monday morning email confirmation"
-).split()
+_WORDS = [
+    "thanks",
+    "for",
+    "calling",
+    "how",
+    "can",
+    "I",
+    "help",
+    "you",
+    "today",
+    "I'd",
+    "like",
+    "to",
+    "check",
+    "the",
+    "status",
+    "of",
+    "my",
+    "order",
+    "please",
+    "sure",
+    "can",
+    "have",
+    "your",
+    "account",
+    "number",
+    "it's",
+    "[redacted]",
+    "and",
+    "zip",
+    "code",
+    "is",
+    "one",
+    "moment",
+    "while",
+    "pull",
+    "that",
+    "up",
+    "okay",
+    "see",
+    "here",
+    "shipped",
+    "yesterday",
+    "should",
+    "arrive",
+    "on",
+    "Thursday",
+    "refund",
+    "billing",
+    "address",
+    "card",
+    "charge",
+    "twice",
+    "cancel",
+    "subscription",
+    "upgrade",
+    "plan",
+    "internet",
+    "slow",
+    "router",
+    "restart",
+    "technician",
+    "appointment",
+    "Monday",
+    "morning",
+    "email",
+    "confirmation",
+]
 # Varied sentences (3-20 words), so the files compress like real transcripts rather than like one repeated line.
 _RANDOM = random.Random(7)
 _TEXTS = tuple(" ".join(_RANDOM.choices(_WORDS, k=_RANDOM.randint(3, 20))) for _ in range(4_099))
@@ -101,7 +163,7 @@ def moto_server() -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    process = subprocess.Popen(  # noqa: S603 - fixed argv
+    process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -153,7 +215,7 @@ def main() -> None:
         result = service.commit(run)
         total_s = time.perf_counter() - began
         cpu_s = time.process_time() - cpu_began
-        sizes = {fmt: 0 for fmt in formats}
+        sizes = dict.fromkeys(formats, 0)
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket="feed", Prefix="utterances/"):
             for item in page.get("Contents", ()):
                 sizes[FeedFormat(item["Key"].split("format=")[1].split("/")[0])] += item["Size"]

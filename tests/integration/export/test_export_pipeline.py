@@ -138,7 +138,9 @@ def test_re_running_the_day_replaces_its_files_atomically_without_duplicates(aws
     symlink = feed.get_object(
         Bucket=BUCKET, Key="_symlinks/utterances/version=1/format=jsonl/dt=2026-11-23/hr=10/symlink.txt"
     )["Body"].read()
-    assert symlink.decode().split() == [f"s3://{BUCKET}/{f.key}" for f in manifest(feed, "2026-11-23").files("jsonl", "10")]  # type: ignore[arg-type]
+    assert symlink.decode().split() == [
+        f"s3://{BUCKET}/{f.key}" for f in manifest(feed, "2026-11-23").files("jsonl", "10")
+    ]  # type: ignore[arg-type]
 
 
 def test_an_interval_export_covers_the_hours_it_touches_across_midnight(aws: AwsResources, feed: Any) -> None:

@@ -72,3 +72,14 @@ def test_times_without_a_zone_and_bad_run_ids_are_invalid() -> None:
 
 def test_run_ids_carry_the_utc_start_time() -> None:
     assert new_run_id(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), "ff00aa") == "20260102T030405Z-ff00aa"
+
+
+def test_hours_past_the_message_retention_are_refused() -> None:
+    # The table keeps messages 7 days: an older hour may be partly deleted, and exporting it would replace a
+    # complete feed with what is left
+    with pytest.raises(
+        InvalidExport, match=r"2026-11-17T00:00Z is past the message retention \(7 days\).*from 2026-11-17T03:00Z on"
+    ):
+        plan(ExportRequest(date=date(2026, 11, 17)), now=NOW, token="t", retention_days=7)
+    # The scheduled run (yesterday) is always within it
+    assert plan(ExportRequest(time=NOW), now=NOW, token="t", retention_days=2).slots[0] == "2026-11-23T00"

@@ -31,6 +31,12 @@ class RouteNotFound(ApiError):
     status, code = 404, "404-02"
 
 
+class FeedItemNotFound(ApiError):
+    """File Exporter API: a date, interval, file or export the feed does not have."""
+
+    status, code = 404, "404-03"
+
+
 class ConflictingRequest(ApiError):
     """The request contradicts the conversation as it stands (e.g. a different stream while streaming)."""
 

@@ -28,4 +28,5 @@ def export_service(settings: ExportSettings, *, session: boto3.Session | None = 
         formats=[FeedFormat(f) for f in settings.formats],
         max_file_rows=settings.max_file_rows,
         max_interval_hours=settings.max_interval_hours,
+        retention_days=settings.retention_days,
     )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import Field, HttpUrl, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AfterValidator, BeforeValidator, Field, HttpUrl, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 NAMESPACE = "amazonconnect"
 
@@ -142,3 +143,50 @@ class WebhookSettings(BaseSettings):
         if self.auth is WebhookAuthMode.OAUTH2 and not self.oauth_token_url:
             raise ValueError("OAUTH_TOKEN_URL is required when WEBHOOK_AUTH=oauth2")
         return self
+
+
+def _comma_list(value: object) -> object:
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
+def _known_formats(value: tuple[str, ...]) -> tuple[str, ...]:
+    allowed = {"jsonl", "parquet"}
+    if not value or not set(value) <= allowed:
+        raise ValueError(f"EXPORT_FORMATS must list some of {sorted(allowed)}")
+    return tuple(dict.fromkeys(value))  # in the order given, once each
+
+
+# EXPORT_FORMATS: a plain comma list ("jsonl,parquet"); NoDecode stops pydantic-settings expecting JSON for a tuple.
+FeedFormats = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_list), AfterValidator(_known_formats)]
+
+
+class ExportSettings(BaseSettings):
+    """File Exporter run functions (export_plan, export_hour, export_commit) and the export CLI."""
+
+    model_config = SettingsConfigDict(frozen=True)
+
+    table_name: str = Field(validation_alias="TABLE_NAME")
+    feed_bucket: str = Field(min_length=3, validation_alias="FEED_BUCKET")
+    formats: FeedFormats = Field(default=("jsonl", "parquet"), validation_alias="EXPORT_FORMATS")
+    max_file_rows: int = Field(default=1_000_000, ge=1, validation_alias="EXPORT_MAX_FILE_ROWS")
+    part_bytes: int = Field(default=8 * 1024 * 1024, ge=5 * 1024 * 1024, validation_alias="EXPORT_PART_BYTES")
+    max_interval_hours: int = Field(default=744, ge=1, le=744, validation_alias="EXPORT_MAX_INTERVAL_HOURS")
+    # The table's message TTL: older hours may be partly deleted already and are not re-exported.
+    retention_days: int = Field(default=7, ge=1, le=3650, validation_alias="RETENTION_DAYS")
+
+
+class FeedApiSettings(BaseSettings):
+    """File Exporter API function (feed listings, presigned file URLs, on-demand exports)."""
+
+    model_config = SettingsConfigDict(frozen=True)
+
+    feed_bucket: str = Field(min_length=3, validation_alias="FEED_BUCKET")
+    formats: FeedFormats = Field(default=("jsonl", "parquet"), validation_alias="EXPORT_FORMATS")
+    url_ttl_seconds: int = Field(default=300, ge=1, le=3600, validation_alias="FEED_URL_TTL_SECONDS")
+    state_machine_arn: str = Field(min_length=1, validation_alias="EXPORT_STATE_MACHINE_ARN")
+    max_interval_hours: int = Field(default=744, ge=1, le=744, validation_alias="EXPORT_MAX_INTERVAL_HOURS")
+    max_body_bytes: int = Field(default=16_384, ge=1024, validation_alias="MAX_BODY_BYTES")
+    # The table's message TTL: exports of older hours are refused (see ExportSettings).
+    retention_days: int = Field(default=7, ge=1, le=3650, validation_alias="RETENTION_DAYS")

@@ -9,13 +9,17 @@ from botocore.config import Config
 from connect_transcribe.adapters.api_client import ApiSecretSigner, HttpApiClient, Signer, SigV4Signer
 from connect_transcribe.adapters.dynamodb_messages import DynamoDbMessageReader
 from connect_transcribe.adapters.dynamodb_store import DynamoDbConversationStore
+from connect_transcribe.adapters.s3_feed_catalog import S3FeedCatalog
+from connect_transcribe.adapters.sfn_exports import SfnExportStarter
 from connect_transcribe.adapters.sqs_jobs import SqsJobQueue
 from connect_transcribe.adapters.system import SystemClock, UuidIds
 from connect_transcribe.logic.connect_flow import FlowDefaults
+from connect_transcribe.logic.feed_api import FeedApiPolicy, FeedApiService
 from connect_transcribe.logic.messages import MessageService
 from connect_transcribe.logic.sessions import SessionPolicy, SessionService
 from connect_transcribe.models.credentials import ApiCredentialsSecret
-from connect_transcribe.settings import ApiAuthMode, ApiSettings, ConnectFlowSettings
+from connect_transcribe.models.feed import FeedFormat
+from connect_transcribe.settings import ApiAuthMode, ApiSettings, ConnectFlowSettings, FeedApiSettings
 
 # The API answers Connect flows that give up after 8 s: fail fast rather than retry for long.
 AWS_CONFIG = Config(connect_timeout=2, read_timeout=3, retries={"mode": "standard", "max_attempts": 3})
@@ -70,4 +74,22 @@ def flow_defaults(settings: ConnectFlowSettings) -> FlowDefaults:
         language=settings.language,
         redaction_output=settings.redaction_output,
         detailed_token=settings.detailed_token,
+    )
+
+
+# Presigned URLs must be SigV4: the feed bucket is SSE-KMS, and S3 refuses KMS objects on SigV2 signatures.
+FEED_S3_CONFIG = AWS_CONFIG.merge(Config(signature_version="s3v4"))
+
+
+def feed_api_service(settings: FeedApiSettings) -> FeedApiService:
+    return FeedApiService(
+        catalog=S3FeedCatalog(boto3.client("s3", config=FEED_S3_CONFIG), settings.feed_bucket),
+        exports=SfnExportStarter(boto3.client("stepfunctions", config=AWS_CONFIG), settings.state_machine_arn),
+        clock=SystemClock(),
+        policy=FeedApiPolicy(
+            formats=tuple(FeedFormat(f) for f in settings.formats),
+            url_ttl_seconds=settings.url_ttl_seconds,
+            max_interval_hours=settings.max_interval_hours,
+            retention_days=settings.retention_days,
+        ),
     )

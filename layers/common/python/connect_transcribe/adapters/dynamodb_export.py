@@ -66,4 +66,4 @@ class DynamoDbExportSource:
 
     def _query(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         with translated("DynamoDB"):
-            return self._client.query(**kwargs)  # type: ignore[no-any-return]
+            return self._client.query(**kwargs)

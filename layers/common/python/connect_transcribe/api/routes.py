@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.metrics import MetricUnit
-from pydantic import BaseModel
 
 from connect_transcribe.api import errors
-from connect_transcribe.errors import MalformedBody, PayloadTooLarge
+from connect_transcribe.api.body import M, parse_body
 from connect_transcribe.logic.messages import MessageService
 from connect_transcribe.logic.sessions import SessionService
 from connect_transcribe.models.api import StartStreamingRequest, StopStreamingRequest
@@ -21,8 +18,6 @@ from connect_transcribe.observability import logger, metrics
 START_PATH = "/mg-autotranscribe/v1/start-streaming"
 STOP_PATH = "/mg-autotranscribe/v1/stop-streaming"
 MESSAGES_PATH = "/conversation/v1/conversation/messages"
-
-M = TypeVar("M", bound=BaseModel)
 
 
 def build_app(
@@ -36,21 +31,7 @@ def build_app(
     errors.register(app)
 
     def parse(model: type[M]) -> M:
-        event = app.current_event
-        raw = event.decoded_body if event.is_base64_encoded else event.body
-        data = (raw or "").encode() if isinstance(raw, str) else (raw or b"")
-        limit = max_body_bytes()
-        if len(data) > limit:
-            raise PayloadTooLarge(f"body: {len(data)} bytes exceeds the limit of {limit} bytes")
-        if not data.strip():
-            raise MalformedBody("body: a JSON object is required")
-        try:
-            payload = json.loads(data)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise MalformedBody(f"body: not valid JSON ({exc})") from exc
-        if not isinstance(payload, dict):
-            raise MalformedBody(f"body: must be a JSON object, got {type(payload).__name__}")
-        return model.model_validate(payload)
+        return parse_body(app.current_event, model, max_body_bytes())
 
     @app.post(START_PATH)
     def start_streaming() -> dict[str, object]:

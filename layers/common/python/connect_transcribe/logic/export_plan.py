@@ -33,7 +33,28 @@ def interval_slots(start: datetime, end: datetime, *, max_hours: int = MAX_INTER
     return [hour_slot(first + timedelta(hours=h)) for h in range(hours)]
 
 
-def plan(request: ExportRequest, *, now: datetime, token: str, max_hours: int = MAX_INTERVAL_HOURS) -> ExportPlan:
+def check_retention(first_slot_start: datetime, *, now: datetime, retention_days: int) -> None:
+    """Refuses hours whose messages may already have expired from the table (TTL = publication + retention).
+
+    Exporting them would replace a complete feed with whatever is left, so the feed keeps its older files instead.
+    """
+    earliest = now - timedelta(days=retention_days)
+    if first_slot_start < earliest:
+        raise InvalidExport(
+            f"{hour_slot(first_slot_start)}:00Z is past the message retention ({retention_days} days): its messages "
+            f"may already be deleted, and re-exporting would replace its feed files with what is left; export hours "
+            f"from {hour_slot(earliest + timedelta(hours=1))}:00Z on"
+        )
+
+
+def plan(
+    request: ExportRequest,
+    *,
+    now: datetime,
+    token: str,
+    max_hours: int = MAX_INTERVAL_HOURS,
+    retention_days: int | None = None,
+) -> ExportPlan:
     if request.date is not None:
         slots = day_slots(request.date)
     elif request.start is not None or request.end is not None:
@@ -44,6 +65,9 @@ def plan(request: ExportRequest, *, now: datetime, token: str, max_hours: int = 
         slots = day_slots(request.time.astimezone(UTC).date() - timedelta(days=1))
     else:
         raise InvalidExport("give a date, a start and end, or a scheduled event's time")
+    if retention_days is not None:
+        first = datetime.strptime(slots[0], "%Y-%m-%dT%H").replace(tzinfo=UTC)
+        check_retention(first, now=now, retention_days=retention_days)
     return ExportPlan(
         run_id=request.run_id or new_run_id(now, token),
         started_at_ms=int(now.timestamp() * 1000),

@@ -76,6 +76,7 @@ class ExportService:
         max_file_rows: int,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         max_interval_hours: int = MAX_INTERVAL_HOURS,
+        retention_days: int | None = None,
     ) -> None:
         self._source = source
         self._store = store
@@ -83,9 +84,16 @@ class ExportService:
         self._max_file_rows = max_file_rows
         self._clock = clock
         self._max_hours = max_interval_hours
+        self._retention_days = retention_days
 
     def plan(self, request: ExportRequest) -> ExportPlan:
-        return plan(request, now=self._clock(), token=secrets.token_hex(3), max_hours=self._max_hours)
+        return plan(
+            request,
+            now=self._clock(),
+            token=secrets.token_hex(3),
+            max_hours=self._max_hours,
+            retention_days=self._retention_days,
+        )
 
     def export_hour(self, run_id: str, started_at_ms: int, slot: str) -> HourResult:
         """Writes the hour's files (new names, nothing overwritten but this run's own retry) and records them."""
