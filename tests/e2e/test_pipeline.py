@@ -3,8 +3,12 @@ flow Lambdas, the media gateway worker process and webhook delivery, to the rece
 
 from __future__ import annotations
 
+import gzip
+import json
 import time
+from datetime import UTC, datetime
 
+import requests
 from connect_transcribe.local.stack import LocalStack
 
 from bench.speech.reference import Call
@@ -14,6 +18,7 @@ from tests.e2e.conftest import SPEED, api_transcript, check_against_reference, c
 def test_a_call_reaches_the_webhook_live_and_the_after_call_api_as_spoken(stack: LocalStack, call: Call) -> None:
     # Given the local stack and the sample call streaming into a new KVS stream
     # When the flow starts streaming (connect_start), the call plays to its end and the flow stops (connect_stop)
+    call_began = datetime.now(UTC)
     played = stack.play(call.pcm("customer"), call.pcm("agent"), speed=SPEED)
     call_ended_at = time.time()
     transcripts = finish(stack, played)
@@ -48,3 +53,23 @@ def test_a_call_reaches_the_webhook_live_and_the_after_call_api_as_spoken(stack:
         assert participant["summary"]["totalAudioBytes"] == len(call.pcm(role))
         assert participant["summary"]["audioDurationMs"] == call.duration_ms
         assert participant["summary"]["transcripts"] == len([t for t in transcripts if t.role == role])
+
+    # and an on-demand File Exporter run puts exactly those utterances in the batch feed, with a working link
+    feed = exported_rows(stack, call_began)
+    assert sorted(r["utterance_id"] for r in feed) == sorted(t.utterance_id for t in transcripts)
+    webhook_text = {t.utterance_id: t.text for t in transcripts}
+    assert all(r["text"] == webhook_text[r["utterance_id"]] and r["conversation_id"] == played.contact_id for r in feed)
+
+
+def exported_rows(stack: LocalStack, since: datetime) -> list[dict]:
+    """Exports [since, now] through the File Exporter API, then downloads every JSON Lines file it lists."""
+    state = stack.export_feed(since)
+    assert state["status"] == "SUCCEEDED", state
+    rows: list[dict] = []
+    for day in sorted({since.date().isoformat(), datetime.now(UTC).date().isoformat()}):
+        for url in stack.feed_links(day).values():
+            body = requests.get(url, timeout=10)
+            assert body.status_code == 200
+            rows += [json.loads(line) for line in gzip.decompress(body.content).splitlines()]
+    assert state["result"]["rows"] == len(rows)
+    return rows

@@ -21,8 +21,11 @@ def test_demo_plays_a_call_and_prints_live_transcripts_summary_and_after_call_tr
     assert any(" agent (+" in line for line in live) and any(" customer (+" in line for line in live)
     assert "after the speech ended" in live[0]
     assert "stop summary" in out and "31.2 s of audio, 499024 bytes" in out
-    after_call = out.split("after-call transcript")[1].splitlines()[1:]
+    after_call = out.split("after-call transcript")[1].split("batch feed")[0].strip().splitlines()[1:]
     assert len(after_call) == len(live)
+    # and the on-demand batch export of the call, with a download link per file
+    assert f"{len(live)} utterances exported" in out.split("batch feed")[1]
+    assert ".jsonl.gz\n    http://127.0.0.1:" in out
 
 
 def test_local_up_serves_local_play(capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,7 +14,7 @@ from connect_transcribe.adapters.sfn_exports import SfnExportStarter
 from connect_transcribe.adapters.sqs_jobs import SqsJobQueue
 from connect_transcribe.adapters.system import SystemClock, UuidIds
 from connect_transcribe.logic.connect_flow import FlowDefaults
-from connect_transcribe.logic.feed_api import FeedApiPolicy, FeedApiService
+from connect_transcribe.logic.feed_api import ExportStarter, FeedApiPolicy, FeedApiService
 from connect_transcribe.logic.messages import MessageService
 from connect_transcribe.logic.sessions import SessionPolicy, SessionService
 from connect_transcribe.models.credentials import ApiCredentialsSecret
@@ -81,10 +81,12 @@ def flow_defaults(settings: ConnectFlowSettings) -> FlowDefaults:
 FEED_S3_CONFIG = AWS_CONFIG.merge(Config(signature_version="s3v4"))
 
 
-def feed_api_service(settings: FeedApiSettings) -> FeedApiService:
+def feed_api_service(settings: FeedApiSettings, *, exports: ExportStarter | None = None) -> FeedApiService:
+    """`exports` replaces the Step Functions starter (local mode runs exports in-process)."""
     return FeedApiService(
         catalog=S3FeedCatalog(boto3.client("s3", config=FEED_S3_CONFIG), settings.feed_bucket),
-        exports=SfnExportStarter(boto3.client("stepfunctions", config=AWS_CONFIG), settings.state_machine_arn),
+        exports=exports
+        or SfnExportStarter(boto3.client("stepfunctions", config=AWS_CONFIG), settings.state_machine_arn),
         clock=SystemClock(),
         policy=FeedApiPolicy(
             formats=tuple(FeedFormat(f) for f in settings.formats),

@@ -7,6 +7,7 @@ import json
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TextIO
@@ -107,6 +108,7 @@ def demo(call: Path, *, speed: float = 1.0, calls: int = 1, webhook: str | None 
         print(f"playing {call.name} x{calls} at {speed:g}x; transcripts as the webhook receives them:\n", flush=True)
         played: list[PlayedCall] = []
         producers = []
+        began = datetime.now(UTC)
         for number in range(1, calls + 1):
             call_, producer = stack.begin_call(customer, agent, speed=speed)
             printer.calls[call_.contact_id] = (number, call_.audio_start_ms)
@@ -123,6 +125,7 @@ def demo(call: Path, *, speed: float = 1.0, calls: int = 1, webhook: str | None 
         time.sleep(1.0)  # the last utterances are still on their way to the webhook
         for number, call_ in enumerate(played, 1):
             _print_summary(stack, call_, number if calls > 1 else None)
+        _print_feed(stack, began)
     return 0
 
 
@@ -220,6 +223,18 @@ def _print_summary(stack: LocalStack, call: PlayedCall, number: int | None) -> N
     print(f"after-call transcript{label} (GET /conversation/v1/conversation/messages):")
     for item in stack.transcript(call.contact_id):
         print(f"  {item['sender']['role']:>8}: {item['text']}")
+
+
+def _print_feed(stack: LocalStack, since: datetime) -> None:
+    state = stack.export_feed(since)
+    if state.get("status") != "SUCCEEDED":
+        print(f"\nbatch export failed: {state}", file=sys.stderr)
+        return
+    result = state["result"]
+    print(f"\nbatch feed (POST /fileexporter/v1/exports, then getfeedfile): {result['rows']} utterances exported")
+    for day in result["dates"]:
+        for name, url in stack.feed_links(day).items():
+            print(f"  {name}\n    {url[:110]}...")
 
 
 def _clock(ms: int) -> str:

@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,9 +27,12 @@ import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 
+from connect_transcribe import export_wiring, wiring
 from connect_transcribe.adapters.dynamodb_store import DynamoDbConversationStore
+from connect_transcribe.api.feed_routes import build_feed_app
 from connect_transcribe.local.api_gateway import LocalApiGateway
 from connect_transcribe.local.connect_events import contact_flow_event
+from connect_transcribe.local.exports import LocalExportStarter
 from connect_transcribe.local.kvs_producer import KvsProducer
 from connect_transcribe.local.kvs_server import LocalKvs
 from connect_transcribe.local.lambda_context import LocalLambdaContext
@@ -36,6 +40,7 @@ from connect_transcribe.local.resources import LocalResources, create_resources
 from connect_transcribe.local.sqs_poller import SqsLambdaPoller
 from connect_transcribe.local.webhook_receiver import Received, WebhookReceiver
 from connect_transcribe.models.session import SessionState
+from connect_transcribe.settings import ExportSettings, FeedApiSettings
 
 REPO = Path(__file__).resolve().parents[5]
 REGION = "us-east-1"
@@ -84,6 +89,15 @@ def _reset(modules: dict[str, Any]) -> None:
             flow.reset()
 
 
+def _by_path(*, api: Callable[[Any, Any], Any], feed: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """One loopback API for both functions, routed as API Gateway routes them: /fileexporter/* to the exporter's."""
+
+    def invoke(event: Any, context: Any) -> Any:
+        return (feed if str(event.get("path", "")).startswith("/fileexporter/") else api)(event, context)
+
+    return invoke
+
+
 def _quiet(handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     """Powertools keeps metrics when they are disabled; clear them after every local invocation."""
     from connect_transcribe.observability import metrics
@@ -123,6 +137,7 @@ class LocalStack:
         self._poller: SqsLambdaPoller | None = None
         self._handlers: dict[str, Any] = {}
         self._log: Any = None
+        self.exports: LocalExportStarter | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------------------------
 
@@ -169,11 +184,17 @@ class LocalStack:
                 "WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
                 "DELIVERY_DLQ_URL": r.utterances_dlq_url,
                 "REQUEST_TIMEOUT_SECONDS": "7",
+                "FEED_BUCKET": r.feed_bucket,
+                "EXPORT_STATE_MACHINE_ARN": "local",  # on-demand exports run in this process (local/exports.py)
             }
         )
         self._handlers = _handlers()
         _reset(self._handlers)
-        self._api = LocalApiGateway(_quiet(self._handlers["api"].handler), require_sigv4=True).start()
+        self.exports = LocalExportStarter(export_wiring.export_service(ExportSettings()))
+        feed = wiring.feed_api_service(FeedApiSettings(), exports=self.exports)
+        feed_app = build_feed_app(lambda: feed, lambda: 16_384)
+        routes = _by_path(api=_quiet(self._handlers["api"].handler), feed=_quiet(feed_app.resolve))
+        self._api = LocalApiGateway(routes, require_sigv4=True).start()
         os.environ["API_BASE_URL"] = self._api.url
         _reset(self._handlers)
         sqs = boto3.client("sqs", region_name=REGION)
@@ -321,6 +342,33 @@ class LocalStack:
             token = body.get("nextToken")
             if not token:
                 return items
+
+    # -- the File Exporter API --------------------------------------------------------------------------------------
+
+    def export_feed(self, since: datetime) -> dict[str, Any]:
+        """An on-demand export of every hour from `since` to now (POST /fileexporter/v1/exports); waits for it to
+        end and returns its final state (GET /fileexporter/v1/exports/{id})."""
+        end = datetime.now(UTC) + timedelta(seconds=1)
+        interval = {"feed": "utterances", "start": since.isoformat(), "end": end.isoformat()}
+        status, started = self.api("POST", "/fileexporter/v1/exports", interval)
+        if status != 202:
+            raise RuntimeError(f"File Exporter API answered {status}: {started}")
+        assert self.exports is not None
+        self.exports.wait()
+        _, state = self.api("GET", f"/fileexporter/v1/exports/{started['exportId']}")
+        return state
+
+    def feed_links(self, day: str, fmt: str = "jsonl") -> dict[str, str]:
+        """File name -> presigned download URL for every file of the date (listfeedfiles, then getfeedfile)."""
+        query = {"feed": "utterances", "format": fmt, "date": day}
+        status, listed = self.api("POST", "/fileexporter/v1/static/listfeedfiles", query)
+        if status != 200:
+            raise RuntimeError(f"File Exporter API answered {status}: {listed}")
+        links = {}
+        for name in listed["files"]:
+            _, link = self.api("POST", "/fileexporter/v1/static/getfeedfile", {**query, "fileName": name})
+            links[name] = link["url"]
+        return links
 
 
 @contextlib.contextmanager
