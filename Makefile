@@ -9,6 +9,8 @@ PIP := $(VENV)/bin/pip
 # Lambda functions run on Graviton (arm64), Python 3.12: wheels for that platform feed the deps layer.
 LAMBDA_PLATFORM ?= manylinux2014_aarch64
 WHEELHOUSE := .build/lambda-wheels/$(LAMBDA_PLATFORM)
+# The export layer (pyarrow >= 14) only has manylinux_2_28 wheels; its wheels share the wheelhouse.
+EXPORT_PLATFORM := $(subst manylinux2014,manylinux_2_28,$(LAMBDA_PLATFORM))
 CDK_CLI := .build/cdk/node_modules/.bin/cdk
 CDK_OUTDIR ?= cdk.out
 # Extra CDK CLI arguments, e.g. CDK_ARGS='-c api_auth=api_secret -c connect_instance_arn=arn:aws:connect:...'
@@ -16,26 +18,29 @@ CDK_ARGS ?=
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(shell node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/')
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: help install test synth lint format deploy diff clean demo bench bench-speech bench-kvs bench-gateway bench-delivery bench-e2e speech-data
+.PHONY: help install test synth lint format deploy diff clean demo bench bench-speech bench-kvs bench-gateway bench-delivery bench-e2e bench-export speech-data
 
 help:
 	@echo "make demo      install, then run a two-party call through the whole pipeline locally (DEMO_ARGS='--speed 2')"
-	@echo "make install   create .venv, install pinned packages, Lambda wheels and the CDK CLI (aws-cdk@2)"
+	@echo "make install   create .venv, install pinned packages, Lambda wheels (deps + export layers) and the CDK CLI (aws-cdk@2)"
 	@echo "make synth     synthesize the CloudFormation template offline (no Docker, no AWS credentials)"
 	@echo "make test      run the test suite (unit, integration with moto, infrastructure)"
 	@echo "make lint      ruff + mypy"
 	@echo "make deploy    cdk deploy into the account of your current AWS credentials"
-	@echo "make bench     run the benchmarks (bench-kvs, bench-gateway, bench-delivery, bench-e2e, bench-speech)"
+	@echo "make bench     run the benchmarks (bench-kvs, bench-gateway, bench-delivery, bench-e2e, bench-export, bench-speech)"
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-speech.txt layers/deps/requirements.txt pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-speech.txt layers/deps/requirements.txt \
+		layers/export/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -r requirements-dev.txt
 	$(PIP) install -q --no-deps -e .
 	$(PIP) download -q -r layers/deps/requirements.txt -d $(WHEELHOUSE) --platform $(LAMBDA_PLATFORM) \
 		--only-binary=:all: --python-version 3.12 --implementation cp
+	$(PIP) download -q -r layers/export/requirements.txt -d $(WHEELHOUSE) --platform $(LAMBDA_PLATFORM) \
+		--platform $(EXPORT_PLATFORM) --only-binary=:all: --python-version 3.12 --implementation cp
 	npm install --silent --no-audit --no-fund --prefix .build/cdk aws-cdk@2
 	touch $@
 
@@ -83,7 +88,12 @@ bench-delivery: install
 bench-e2e: install
 	$(PY) -m bench.e2e.bench
 
-bench: bench-kvs bench-gateway bench-delivery bench-e2e bench-speech
+# File Exporter: 1,000,000 synthetic utterances (one day) through the index reader, both encoders and multipart
+# uploads to a moto server; rows/s and peak RSS (about 1 minute).
+bench-export: install
+	$(PY) -m bench.export.bench --rows 1000000
+
+bench: bench-kvs bench-gateway bench-delivery bench-e2e bench-export bench-speech
 
 deploy: install
 	$(CDK_CLI) deploy --all $(CDK_ARGS)

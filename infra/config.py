@@ -36,6 +36,31 @@ MESSAGES_PATH = "/conversation/v1/conversation/messages"
 API_ID_HEADER = "asapp-api-id"
 API_SECRET_HEADER = "asapp-api-secret"  # noqa: S105 - a header name, not a secret
 
+# The File Exporter API (functions/file_exporter_api): (HTTP method, path), always AWS_IAM.
+FILE_EXPORTER_STATIC_PREFIX = "/fileexporter/v1/static"
+FILE_EXPORTER_EXPORTS_PATH = "/fileexporter/v1/exports"
+FILE_EXPORTER_PATHS: tuple[tuple[str, str], ...] = (
+    *(
+        ("POST", f"{FILE_EXPORTER_STATIC_PREFIX}/{name}")
+        for name in (
+            "listfeeds",
+            "listfeedversions",
+            "listfeedformats",
+            "listfeeddates",
+            "listfeedintervals",
+            "listfeedfiles",
+            "getfeedfile",
+        )
+    ),
+    ("POST", FILE_EXPORTER_EXPORTS_PATH),
+    ("GET", f"{FILE_EXPORTER_EXPORTS_PATH}/{{exportId}}"),
+)
+# Mirrors connect_transcribe.models.feed.FeedFormat (infra must not import runtime code; a test compares them).
+FEED_FORMATS = ("jsonl", "parquet")
+# export_plan only turns a date or an interval into hour slots.
+EXPORT_PLAN_MEMORY_MB = 256
+EXPORT_PLAN_TIMEOUT_SECONDS = 60
+
 # CloudWatch Logs only accepts these retention periods.
 _RETENTION_BY_DAYS: dict[int, logs.RetentionDays] = {
     1: logs.RetentionDays.ONE_DAY,
@@ -66,6 +91,12 @@ _KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/(mrk-[0-9a
 _IAM_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@/_-]{1,512}$")
 _CONNECT_INSTANCE_ARN = re.compile(r"^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance/[0-9a-f-]{36}$")
 _WAF_WEB_ACL_ARN = re.compile(r"^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[\w-]+/[0-9a-f-]{36}$")
+# EventBridge cron: minutes hours day-of-month month day-of-week year. Minutes and hours are single values
+# (each run exports the previous UTC day, so the schedule fires at most once a day).
+_EVENTS_CRON = re.compile(
+    r"^cron\((?P<minutes>[0-9]{1,2}) (?P<hours>[0-9]{1,2}) (?P<dom>[0-9,*?/LW-]+) (?P<month>[0-9A-Za-z,*/-]+) "
+    r"(?P<dow>[0-9A-Za-z,*?/L#-]+) (?P<year>[0-9,*/-]+)\)$"
+)
 # The complete ARN (with Secrets Manager's 6-character suffix): IAM is granted on exactly that secret.
 _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$")
 
@@ -194,6 +225,31 @@ class DeploymentConfig(BaseModel):
     utterances_max_receive_count: int = Field(default=10, ge=1, le=1000)
     utterances_dlq_retention_days: int = Field(default=14, ge=1, le=14)
     alarm_publish_lag_p95_ms: int = Field(default=5000, ge=100)
+
+    # --- File Exporter (feed bucket, Step Functions run, Glue/Athena, file exporter API)
+    # EventBridge cron (UTC); each scheduled run exports the previous UTC day.
+    export_schedule: str = "cron(0 2 * * ? *)"
+    # false: the schedule rule is deployed disabled (exports only on request through the API).
+    export_enabled: bool = True
+    # Comma list of FEED_FORMATS; EXPORT_FORMATS of the functions, and which Glue tables exist.
+    export_formats: str = "jsonl,parquet"
+    # Hours exported at once (the Map state's MaxConcurrency); the inline Map runs at most 40 in parallel.
+    export_max_concurrency: int = Field(default=4, ge=1, le=40)
+    export_hour_memory_mb: int = Field(default=1024, ge=256, le=10_240)
+    export_hour_timeout_seconds: int = Field(default=900, ge=60, le=900)
+    export_commit_memory_mb: int = Field(default=512, ge=128, le=10_240)
+    export_commit_timeout_seconds: int = Field(default=900, ge=60, le=900)
+    # A whole run (Plan -> hours -> Commit) times out after this (the ExportRunsTimedOut alarm fires).
+    export_run_timeout_hours: int = Field(default=24, ge=1, le=168)
+    # Rows per data file (EXPORT_MAX_FILE_ROWS); an hour with more rows gets more files.
+    export_max_file_rows: int = Field(default=1_000_000, ge=1000, le=10_000_000)
+    # The longest on-demand interval (EXPORT_MAX_INTERVAL_HOURS). 744 = 31 days: the runtime's own cap; a run's
+    # Step Functions history (25,000 events, ~7 per exported hour) would allow about 3,000.
+    export_max_interval_hours: int = Field(default=744, ge=1, le=744)
+    # Everything in the feed bucket expires after this many days (manifests and symlinks one day earlier).
+    feed_retention_days: int = Field(default=365, ge=2, le=3650)
+    # Lifetime of a presigned feed file URL (FEED_URL_TTL_SECONDS).
+    feed_url_ttl_seconds: int = Field(default=300, ge=1, le=3600)
 
     # --- webhook delivery (functions/webhook_delivery, consumes the utterances queue)
     # Empty: the function and its secret are deployed, but not attached to the queue (utterances wait there).
@@ -342,6 +398,29 @@ class DeploymentConfig(BaseModel):
             raise ValueError("must be a KMS key ARN (arn:aws:kms:<region>:<acct>:key/<id>)")
         return value
 
+    @field_validator("export_schedule")
+    @classmethod
+    def _export_schedule(cls, value: str) -> str:
+        match = _EVENTS_CRON.match(value.strip())
+        if match is None:
+            raise ValueError(
+                "must be an EventBridge cron expression with a single minute and hour, "
+                "e.g. cron(0 2 * * ? *) (minutes hours day-of-month month day-of-week year, UTC)"
+            )
+        if int(match["minutes"]) > 59 or int(match["hours"]) > 23:
+            raise ValueError("minutes must be 0-59 and hours 0-23")
+        if (match["dom"] == "?") == (match["dow"] == "?"):
+            raise ValueError("exactly one of day-of-month and day-of-week must be '?'")
+        return value.strip()
+
+    @field_validator("export_formats")
+    @classmethod
+    def _export_formats(cls, value: str) -> str:
+        formats = [part.strip() for part in value.split(",") if part.strip()]
+        if not formats or not set(formats) <= set(FEED_FORMATS) or len(set(formats)) != len(formats):
+            raise ValueError(f"must be a comma-separated list of distinct formats out of {list(FEED_FORMATS)}")
+        return ",".join(formats)
+
     @field_validator("log_retention_days")
     @classmethod
     def _retention(cls, value: int) -> int:
@@ -363,6 +442,16 @@ class DeploymentConfig(BaseModel):
         desired = self.gateway_desired_tasks
         if desired is not None and not self.gateway_min_tasks <= desired <= self.gateway_max_tasks:
             raise ValueError("gateway_desired_tasks must lie between gateway_min_tasks and gateway_max_tasks")
+        return self
+
+    @model_validator(mode="after")
+    def _export_retention(self) -> Self:
+        # The scheduled run exports the whole previous day from the table; its first hour must still be there.
+        if self.export_enabled and self.retention_days < 2:
+            raise ValueError(
+                "retention_days must be at least 2 while export_enabled: the daily run exports the previous UTC "
+                "day, whose first hours are then more than a day old (messages expire after retention_days)"
+            )
         return self
 
     @model_validator(mode="after")
@@ -439,6 +528,15 @@ class DeploymentConfig(BaseModel):
     def pip_platform(self) -> str:
         """The manylinux wheel tag matching the Lambda architecture."""
         return "manylinux2014_aarch64" if self.architecture is Architecture.ARM_64 else "manylinux2014_x86_64"
+
+    @property
+    def export_pip_platforms(self) -> tuple[str, str]:
+        """pyarrow >= 14 publishes manylinux_2_28 wheels only (Lambda's Amazon Linux 2023 has glibc 2.34)."""
+        return self.pip_platform, self.pip_platform.replace("manylinux2014", "manylinux_2_28")
+
+    @property
+    def export_format_list(self) -> tuple[str, ...]:
+        return tuple(self.export_formats.split(","))
 
     @property
     def gateway_cpu_architecture(self) -> ecs.CpuArchitecture:

@@ -244,7 +244,8 @@ class MediaGateway(Construct):
         # Scan, BatchWrite, DeleteItem and kms wildcards the worker never uses.
         sessions_queue.grant(self.task_role, *SESSIONS_QUEUE_ACTIONS)
         utterances_queue.grant(self.task_role, *UTTERANCES_QUEUE_ACTIONS)
-        table.grant(self.task_role, *TABLE_ACTIONS)
+        # The table only: Table.grant would add its indexes (index/*), which the worker never reads.
+        self.task_role.add_to_principal_policy(iam.PolicyStatement(actions=TABLE_ACTIONS, resources=[table.table_arn]))
         key.grant(self.task_role, *QUEUE_KEY_ACTIONS)
 
         if config.kvs_role_arn is not None:

@@ -1,6 +1,7 @@
 """Alarms that say a call may not be transcribed or its transcript not delivered: stuck session jobs, API
-failures, failing flow requests, a media gateway that fails sessions, lags or runs short of tasks, and webhook
-delivery that fails, errors, is throttled or dead-letters utterances."""
+failures, failing flow requests, a media gateway that fails sessions, lags or runs short of tasks, webhook
+delivery that fails, errors, is throttled or dead-letters utterances, and File Exporter runs that fail, time out
+or are never started."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.config import DeploymentConfig
+from infra.constructs.file_exporter import FileExporter
 from infra.constructs.media_gateway import MediaGateway
 from infra.constructs.webhook_delivery import WebhookDelivery
 
@@ -153,6 +155,38 @@ class Monitoring(Construct):
             "WebhookFunctionThrottled",
             "The webhook delivery function was throttled (reserved or account concurrency): transcripts are late.",
             delivery.function.metric_throttles(period=Duration.minutes(5), statistic="Sum"),
+            threshold=1,
+        )
+
+    def watch_exporter(self, exporter: FileExporter) -> None:
+        state_machine = exporter.state_machine
+        self._alarm(
+            "ExportRunsFailed",
+            "A File Exporter run failed after its retries: the dates it did not commit keep their previous files "
+            "(if any). Its execution history names the failed step; once the cause is fixed, export those dates "
+            "again through POST /fileexporter/v1/exports.",
+            state_machine.metric_failed(period=Duration.minutes(5), statistic="Sum"),
+            threshold=1,
+        )
+        self._alarm(
+            "ExportRunsTimedOut",
+            f"A File Exporter run exceeded export_run_timeout_hours={self._config.export_run_timeout_hours} and "
+            "was stopped: the dates it did not commit keep their previous files (if any). Export them again, "
+            "with fewer hours per request or more export_max_concurrency.",
+            state_machine.metric_timed_out(period=Duration.minutes(5), statistic="Sum"),
+            threshold=1,
+        )
+        self._alarm(
+            "ExportScheduleFailed",
+            "EventBridge could not start the daily File Exporter run (permissions, throttling): the previous "
+            "day was not exported. Export it through POST /fileexporter/v1/exports.",
+            cloudwatch.Metric(
+                namespace="AWS/Events",
+                metric_name="FailedInvocations",
+                dimensions_map={"RuleName": exporter.schedule.rule_name},
+                period=Duration.minutes(5),
+                statistic="Sum",
+            ),
             threshold=1,
         )
 

@@ -1,12 +1,13 @@
 """A Python Lambda function as every unit of this project deploys it.
 
 Own least-privilege role (no AWSLambdaBasicExecutionRole), its own log group with the configured
-retention, both layers, X-Ray active tracing, and the runtime/architecture from config.
+retention, the deps and common layers (plus any extra ones), X-Ray active tracing, and the
+runtime/architecture from config.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
@@ -34,6 +35,7 @@ class ServiceFunction(Construct):
         memory_mb: int,
         timeout: Duration,
         environment: Mapping[str, str],
+        extra_layers: Sequence[lambda_.ILayerVersion] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(
@@ -59,7 +61,7 @@ class ServiceFunction(Construct):
             architecture=config.lambda_architecture,
             handler=HANDLER,
             code=lambda_.Code.from_asset(str(FUNCTIONS_DIR / folder), exclude=PYTHON_PACKAGE_EXCLUDES),
-            layers=[layers.deps, layers.common],
+            layers=[layers.deps, *extra_layers, layers.common],
             role=self.role,
             log_group=self.log_group,
             memory_size=memory_mb,

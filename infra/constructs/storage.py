@@ -1,4 +1,4 @@
-"""The single DynamoDB table (single-table design: sessions, utterances, ... keyed by pk/sk)."""
+"""The single DynamoDB table (single-table design: sessions, utterances, ... keyed by pk/sk) and its export index."""
 
 from __future__ import annotations
 
@@ -9,6 +9,12 @@ from constructs import Construct
 from infra.config import DeploymentConfig
 
 TTL_ATTRIBUTE = "expiresAt"
+# The File Exporter reads one hour of messages per query: exportSlot = "<YYYY-MM-DDTHH>#<shard 0..7>" (written
+# with each message item), sorted by createdAt (epoch ms). Only `body` is projected: it holds the row.
+EXPORT_INDEX = "byExportSlot"
+EXPORT_SLOT_ATTRIBUTE = "exportSlot"
+CREATED_AT_ATTRIBUTE = "createdAt"
+EXPORT_INDEX_ATTRIBUTES = ["body"]
 
 
 class Storage(Construct):
@@ -29,3 +35,15 @@ class Storage(Construct):
             removal_policy=config.cdk_removal_policy,
             deletion_protection=config.deletion_protection,
         )
+        self.table.add_global_secondary_index(
+            index_name=EXPORT_INDEX,
+            partition_key=dynamodb.Attribute(name=EXPORT_SLOT_ATTRIBUTE, type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name=CREATED_AT_ATTRIBUTE, type=dynamodb.AttributeType.NUMBER),
+            projection_type=dynamodb.ProjectionType.INCLUDE,
+            non_key_attributes=EXPORT_INDEX_ATTRIBUTES,
+        )
+
+    @property
+    def export_index_arn(self) -> str:
+        """What export_hour may query: the index only, not the table."""
+        return f"{self.table.table_arn}/index/{EXPORT_INDEX}"

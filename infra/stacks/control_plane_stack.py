@@ -1,5 +1,5 @@
-"""The service: key, table, queues, layers, control API, Connect flow Lambdas, media gateway, webhook delivery
-and alarms.
+"""The service: key, table, queues, layers, control API, Connect flow Lambdas, media gateway, webhook delivery,
+File Exporter (feed bucket, run, Athena, API) and alarms.
 
 One stack keeps the table/queue references between the API and the media gateway plain Refs.
 """
@@ -15,6 +15,10 @@ from infra.config import DeploymentConfig
 from infra.constructs.connect_flow import ConnectFlowFunctions
 from infra.constructs.control_api import ControlApi
 from infra.constructs.encryption import Encryption
+from infra.constructs.feed_bucket import FeedBucket
+from infra.constructs.feed_catalog import FeedCatalog
+from infra.constructs.file_exporter import FileExporter
+from infra.constructs.file_exporter_api import FileExporterApi
 from infra.constructs.layers import Layers
 from infra.constructs.media_gateway import MediaGateway
 from infra.constructs.monitoring import Monitoring
@@ -30,8 +34,8 @@ class ControlPlaneStack(Stack):
         super().__init__(
             scope,
             construct_id,
-            description="connect-transcribe: control API, session store, Connect flow Lambdas, media gateway and "
-            "webhook delivery",
+            description="connect-transcribe: control API, session store, Connect flow Lambdas, media gateway, "
+            "webhook delivery and File Exporter",
             **kwargs,
         )
         Tags.of(self).add("service", config.service_name)
@@ -71,6 +75,28 @@ class ControlPlaneStack(Stack):
             queue=utterances.queue,
             dead_letter_queue=utterances.dead_letter_queue,
         )
+        feed = FeedBucket(self, "Feed", config=config, key=encryption.key)
+        catalog = FeedCatalog(self, "FeedCatalog", config=config, key=encryption.key, bucket=feed.bucket)
+        exporter = FileExporter(
+            self,
+            "FileExporter",
+            config=config,
+            layers=layers,
+            key=encryption.key,
+            table=storage.table,
+            export_index_arn=storage.export_index_arn,
+            feed=feed,
+        )
+        FileExporterApi(
+            self,
+            "FileExporterApi",
+            config=config,
+            layers=layers,
+            key=encryption.key,
+            api=api.api,
+            feed=feed,
+            state_machine=exporter.state_machine,
+        )
         monitoring = Monitoring(
             self,
             "Monitoring",
@@ -83,6 +109,7 @@ class ControlPlaneStack(Stack):
         monitoring.watch_delivery(
             delivery, utterances_queue=utterances.queue, utterances_dead_letter_queue=utterances.dead_letter_queue
         )
+        monitoring.watch_exporter(exporter)
 
         CfnOutput(self, "ApiUrl", value=api.base_url, description="Control API stage URL (no trailing slash)")
         CfnOutput(self, "TableName", value=storage.table.table_name)
@@ -115,5 +142,9 @@ class ControlPlaneStack(Stack):
             description="Webhook credentials secret: token, signingSecret (share with the receiver), "
             "clientId/clientSecret, certificatePem/privateKeyPem, caBundlePem",
         )
+        CfnOutput(self, "FeedBucketName", value=feed.bucket.bucket_name, description="File Exporter feed bucket")
+        CfnOutput(self, "ExportStateMachineArn", value=exporter.state_machine.state_machine_arn)
+        CfnOutput(self, "GlueDatabaseName", value=catalog.database.ref, description="Athena database of the feed")
+        CfnOutput(self, "AthenaWorkGroupName", value=catalog.workgroup.ref)
         if api.credentials_secret is not None:
             CfnOutput(self, "ApiCredentialsSecretArn", value=api.credentials_secret.secret_arn)

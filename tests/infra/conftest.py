@@ -49,8 +49,9 @@ FULL_CONTEXT: dict[str, Any] = {
     "webhook_mtls": "true",
     "delivery_reserved_concurrency": "20",
 }
-# The other branches: an existing VPC (as `-c` strings), cross-account KVS access, and webhook delivery with a
-# header token from a secret the deployment brings (encrypted with its own key).
+# The other branches: an existing VPC (as `-c` strings), cross-account KVS access, webhook delivery with a
+# header token from a secret the deployment brings (encrypted with its own key), and a File Exporter that only
+# writes Parquet and runs on request (schedule disabled).
 EXTERNAL_CONTEXT: dict[str, Any] = {
     "vpc_id": "vpc-0123456789abcdef0",
     "private_subnet_ids": ",".join(SUBNET_IDS),
@@ -63,6 +64,8 @@ EXTERNAL_CONTEXT: dict[str, Any] = {
     "webhook_header_name": "X-Api-Key",
     "webhook_secret_arn": WEBHOOK_SECRET_ARN,
     "webhook_secret_kms_key_arn": WEBHOOK_SECRET_KMS_KEY_ARN,
+    "export_formats": "parquet",
+    "export_enabled": "false",
 }
 
 

@@ -10,6 +10,7 @@ from aws_cdk.assertions import Annotations, Match
 from cdk_nag import AwsSolutionsChecks
 
 from infra.config import DeploymentConfig
+from infra.constructs.file_exporter import FileExporter
 from infra.constructs.media_gateway import MediaGateway
 from infra.constructs.service_function import ServiceFunction
 from infra.stacks import build_stacks
@@ -92,3 +93,19 @@ def test_app_synthesizes_with_nag_registered():
     assembly = app.synth()
 
     assert [s.stack_name for s in assembly.stacks] == ["ConnectTranscribe-ControlPlane"]
+
+
+def test_exporter_acknowledgments_are_precise():
+    """Given export_hour's acknowledged prefixes (utterances/, _runs/), when it gains another one, nag reports it."""
+    app = App(context=SKIP_BUNDLING)
+    stack = ControlPlaneStack(app, "PreciseExporter", config=DeploymentConfig())
+    exporter = stack.node.find_child("FileExporter")
+    assert isinstance(exporter, FileExporter)
+    exporter.hour.role.add_to_principal_policy(
+        iam.PolicyStatement(actions=["s3:GetObject"], resources=[exporter.feed.objects_arn("_manifests/")])
+    )
+
+    violations = _violations(stack)
+
+    bucket_id = stack.resolve(stack.node.find_child("Feed").node.find_child("Bucket").node.default_child.logical_id)
+    assert [v.split(" ")[0] for v in violations] == [f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/_manifests/*]"]

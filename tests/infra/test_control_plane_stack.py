@@ -85,9 +85,12 @@ def test_table_is_single_table_on_demand_with_pitr_ttl_and_cmk(default_synth):
                     {"AttributeName": "pk", "KeyType": "HASH"},
                     {"AttributeName": "sk", "KeyType": "RANGE"},
                 ],
+                # exportSlot / createdAt key the File Exporter's index (tests/infra/test_file_exporter.py).
                 "AttributeDefinitions": [
                     {"AttributeName": "pk", "AttributeType": "S"},
                     {"AttributeName": "sk", "AttributeType": "S"},
+                    {"AttributeName": "exportSlot", "AttributeType": "S"},
+                    {"AttributeName": "createdAt", "AttributeType": "N"},
                 ],
                 "BillingMode": "PAY_PER_REQUEST",
                 "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
@@ -155,15 +158,25 @@ def test_every_queue_denies_insecure_transport(default_synth):
 
 
 def test_every_function_is_python312_arm64_traced_with_both_layers(full_synth):
-    fns = functions(full_synth.template)
-    assert len(fns) == 5  # api, authorizer, connect_start, connect_stop, webhook_delivery
+    template = full_synth.template
+    fns = functions(template)
+    # api, authorizer, connect_start, connect_stop, webhook_delivery, export_plan, export_hour, export_commit,
+    # file_exporter_api
+    assert len(fns) == 9
+    layer_ids = {
+        ("export" if "File Exporter" in layer["Properties"]["Description"] else "other"): layer_id
+        for layer_id, layer in resources(template, "AWS::Lambda::LayerVersion").items()
+    }
     for logical_id, fn in fns.items():
         props = fn["Properties"]
         assert props["Runtime"] == "python3.12"
         assert props["Architectures"] == ["arm64"]
         assert props["Handler"] == "handler.handler"
         assert props["TracingConfig"] == {"Mode": "Active"}
-        assert len(props["Layers"]) == 2
+        # deps + common; export_hour also gets the export layer (pyarrow), between them.
+        expected = 3 if logical_id.startswith("FileExporterHour") else 2
+        assert len(props["Layers"]) == expected
+        assert ({"Ref": layer_ids["export"]} in props["Layers"]) == (expected == 3)
         # Only webhook delivery may reserve concurrency, and only when configured (delivery_reserved_concurrency).
         if not logical_id.startswith("WebhookDelivery"):
             assert "ReservedConcurrentExecutions" not in props
@@ -307,10 +320,25 @@ def test_configured_connect_instance_scopes_permission_and_associates_functions(
 # ---------------------------------------------------------------- API
 
 
+def _under_file_exporter(template: Template, ref: dict[str, Any]) -> bool:
+    """Whether the API resource `ref` ({"Ref": id}) lies below /fileexporter (the File Exporter API's routes)."""
+    all_resources = resources(template, "AWS::ApiGateway::Resource")
+    while "Ref" in ref:
+        parent = all_resources[ref["Ref"]]["Properties"]
+        if parent["PathPart"] == "fileexporter":
+            return True
+        ref = parent["ParentId"]
+    return False
+
+
 def test_api_is_regional_with_iam_authorized_routes_by_default(default_synth):
     template = default_synth.template
     template.has_resource_properties("AWS::ApiGateway::RestApi", {"EndpointConfiguration": {"Types": ["REGIONAL"]}})
-    paths = sorted(r["Properties"]["PathPart"] for r in resources(template, "AWS::ApiGateway::Resource").values())
+    paths = sorted(
+        r["Properties"]["PathPart"]
+        for i, r in resources(template, "AWS::ApiGateway::Resource").items()
+        if not _under_file_exporter(template, {"Ref": i})
+    )
     assert paths == sorted(
         [
             "mg-autotranscribe",
@@ -324,8 +352,9 @@ def test_api_is_regional_with_iam_authorized_routes_by_default(default_synth):
         ]
     )
     methods = resources(template, "AWS::ApiGateway::Method")
-    assert sorted(m["Properties"]["HttpMethod"] for m in methods.values()) == ["GET", "POST", "POST"]
-    for method in methods.values():
+    control = [m for m in methods.values() if not _under_file_exporter(template, m["Properties"]["ResourceId"])]
+    assert sorted(m["Properties"]["HttpMethod"] for m in control) == ["GET", "POST", "POST"]
+    for method in methods.values():  # the File Exporter routes are AWS_IAM too (always)
         assert method["Properties"]["AuthorizationType"] == "AWS_IAM"
         assert method["Properties"]["Integration"]["Type"] == "AWS_PROXY"
     template.resource_count_is("AWS::ApiGateway::Authorizer", 0)
@@ -396,9 +425,14 @@ def test_api_secret_mode_uses_request_authorizer_and_cmk_secret(full_synth):
             "AuthorizerResultTtlInSeconds": 300,
         },
     )
-    for method in resources(template, "AWS::ApiGateway::Method").values():  # the messages GET too
+    methods = resources(template, "AWS::ApiGateway::Method").values()
+    control = [m for m in methods if not _under_file_exporter(template, m["Properties"]["ResourceId"])]
+    assert len(control) == 3
+    for method in control:  # the messages GET too
         assert method["Properties"]["AuthorizationType"] == "CUSTOM"
         assert method["Properties"]["AuthorizerId"] == {"Ref": authorizer_id}
+    # The File Exporter API ignores api_auth (tests/infra/test_file_exporter.py).
+    assert {m["Properties"]["AuthorizationType"] for m in methods if m not in control} == {"AWS_IAM"}
     (secret_id,) = [i for i in resources(template, "AWS::SecretsManager::Secret") if i.startswith("ControlApi")]
     template.has_resource_properties(
         "AWS::SecretsManager::Secret",
@@ -455,6 +489,10 @@ def test_outputs(default_synth, full_synth):
         "MediaGatewayTaskRoleArn",
         "WebhookFunctionName",
         "WebhookSecretArn",
+        "FeedBucketName",
+        "ExportStateMachineArn",
+        "GlueDatabaseName",
+        "AthenaWorkGroupName",
     }
     assert set(default_synth.template.find_outputs("*")) == base
     assert set(full_synth.template.find_outputs("*")) == base | {"ApiCredentialsSecretArn"}

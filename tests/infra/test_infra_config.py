@@ -92,6 +92,21 @@ def test_unrelated_context_keys_are_ignored():
         ("kvs_kms_key_arn", "alias/connect"),
         ("kvs_role_arn", "arn:aws:iam::123:role/short-account"),
         ("kvs_external_id", "x"),
+        ("export_schedule", "rate(1 day)"),
+        ("export_schedule", "0 2 * * ? *"),  # without cron(...)
+        ("export_schedule", "cron(0 2 * * *)"),  # five fields (Unix cron)
+        ("export_schedule", "cron(0 2 * * * *)"),  # neither day field is '?'
+        ("export_schedule", "cron(0 2 ? * ? *)"),  # both are
+        ("export_schedule", "cron(0/15 2 * * ? *)"),  # more than once a day
+        ("export_schedule", "cron(0 24 * * ? *)"),
+        ("export_formats", "csv"),
+        ("export_formats", "jsonl,jsonl"),
+        ("export_formats", ""),
+        ("export_max_concurrency", "41"),  # the inline Map runs at most 40 iterations at once
+        ("export_hour_timeout_seconds", "901"),  # Lambda's limit
+        ("export_max_interval_hours", "745"),  # the runtime's cap
+        ("feed_retention_days", "1"),  # manifests expire a day earlier
+        ("feed_url_ttl_seconds", "3601"),
     ],
 )
 def test_invalid_context_names_the_key(key, value):
@@ -144,11 +159,17 @@ def test_existing_vpc_from_command_line_strings():
             },
             "grant kms:Decrypt to that role",
         ),
+        ({"retention_days": "1"}, "retention_days must be at least 2 while export_enabled"),
     ],
 )
 def test_inconsistent_gateway_settings_are_rejected(context, message):
     with pytest.raises(ValueError, match=message):
         DeploymentConfig.from_context(App(context=context))
+
+
+def test_one_day_retention_is_fine_without_the_daily_export():
+    config = DeploymentConfig.from_context(App(context={"retention_days": "1", "export_enabled": "false"}))
+    assert config.retention_days == 1
 
 
 def test_gateway_decode_workers_are_the_task_vcpus():
@@ -160,3 +181,37 @@ def test_gateway_decode_workers_are_the_task_vcpus():
 def test_repo_root_is_the_project():
     assert (REPO_ROOT / "pyproject.toml").is_file()
     assert Path(REPO_ROOT / "functions").is_dir()
+
+
+def test_file_exporter_settings_from_command_line_strings():
+    config = DeploymentConfig.from_context(
+        App(
+            context={
+                "export_schedule": " cron(15 4 ? * MON-FRI *) ",
+                "export_enabled": "false",
+                "export_formats": " parquet , jsonl ",
+                "export_max_concurrency": "8",
+            }
+        )
+    )
+
+    assert config.export_schedule == "cron(15 4 ? * MON-FRI *)"
+    assert config.export_enabled is False
+    assert (config.export_formats, config.export_format_list) == ("parquet,jsonl", ("parquet", "jsonl"))
+    assert config.export_max_concurrency == 8
+
+
+def test_export_layer_platforms_add_manylinux_2_28():
+    assert DeploymentConfig().export_pip_platforms == ("manylinux2014_aarch64", "manylinux_2_28_aarch64")
+    assert DeploymentConfig(architecture="x86_64").export_pip_platforms == (
+        "manylinux2014_x86_64",
+        "manylinux_2_28_x86_64",
+    )
+
+
+def test_feed_formats_mirror_the_runtime():
+    from connect_transcribe.models.feed import FeedFormat
+
+    from infra.config import FEED_FORMATS
+
+    assert tuple(f.value for f in FeedFormat) == FEED_FORMATS

@@ -6,18 +6,37 @@ import subprocess
 import sys
 from pathlib import Path
 
-from infra.config import DeploymentConfig
+import pytest
+
+from infra.config import FUNCTIONS_DIR, LAYERS_DIR, WHEELHOUSE_DIR, DeploymentConfig
 from infra.constructs import layers
-from infra.constructs.layers import LocalPipBundling, pip_target_args
+from infra.constructs.layers import (
+    EXPORT_LAYER_PRUNE,
+    PYTHON_PACKAGE_EXCLUDES,
+    LocalPipBundling,
+    deps_bundler,
+    export_bundler,
+    pip_target_args,
+)
+
+# Lambda refuses a function whose code and layers unzip to more than this.
+LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
+
+
+LAYER_MARKERS = {"common": "runtime package", "deps": "third-party", "export": "File Exporter"}
 
 
 def _layer_asset_keys(synth) -> dict[str, str]:
-    """Layer description prefix ('... runtime package' / '... third-party packages') -> S3 key."""
+    """Layer ('common' / 'deps' / 'export', by description) -> S3 key."""
     found = synth.template.find_resources("AWS::Lambda::LayerVersion")
-    return {
-        ("deps" if "third-party" in r["Properties"]["Description"] else "common"): r["Properties"]["Content"]["S3Key"]
+    keys = {
+        name: r["Properties"]["Content"]["S3Key"]
         for r in found.values()
+        for name, marker in LAYER_MARKERS.items()
+        if marker in r["Properties"]["Description"]
     }
+    assert len(keys) == len(found) == 3
+    return keys
 
 
 def test_pip_targets_the_configured_lambda_platform():
@@ -96,3 +115,77 @@ def test_common_layer_ships_the_package_without_build_litter(default_synth):
 
     assert "python/connect_transcribe/settings.py" in files
     assert not [f for f in files if "__pycache__" in f or ".egg-info" in f or f.endswith(".pyc")]
+
+
+def test_export_layer_asks_pip_for_manylinux_2_28_wheels_too():
+    args = pip_target_args(DeploymentConfig(), DeploymentConfig().export_pip_platforms)
+
+    assert args[:4] == ["--platform", "manylinux2014_aarch64", "--platform", "manylinux_2_28_aarch64"]
+    assert export_bundler(DeploymentConfig())._requirements == LAYERS_DIR / "export" / "requirements.txt"
+
+
+def test_export_layer_pins_pyarrow():
+    pins = [
+        line.strip()
+        for line in (LAYERS_DIR / "export" / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+
+    assert pins == ["pyarrow==26.0.1"]
+
+
+def test_local_bundler_prunes_after_installing(monkeypatch, tmp_path):
+    """Given pip installed pyarrow with headers and tests, then the bundle keeps only what runs."""
+
+    def fake_pip(cmd, check):
+        site = Path(cmd[cmd.index("-t") + 1])
+        for name in ("include/arrow/api.h", "tests/test_io.py", "lib.pyx", "vendored/x.pxd", "parquet/core.py"):
+            (site / "pyarrow" / name).parent.mkdir(parents=True, exist_ok=True)
+            (site / "pyarrow" / name).write_text("x")
+
+    monkeypatch.setattr(layers.subprocess, "run", fake_pip)
+    bundler = LocalPipBundling(Path("reqs.txt"), [], tmp_path / "missing", prune=EXPORT_LAYER_PRUNE)
+
+    bundler.try_bundle(str(tmp_path / "out"), image=None)
+
+    left = {p.relative_to(tmp_path / "out" / "python").as_posix() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    assert left == {"pyarrow/parquet/core.py"}
+
+
+def test_export_asset_changes_with_architecture(synth, default_synth):
+    default = _layer_asset_keys(default_synth)
+
+    assert _layer_asset_keys(synth({"architecture": "x86_64"}))["export"] != default["export"]
+    assert default["export"] != default["deps"]
+
+
+def _tree_bytes(root: Path) -> int:
+    excluded = {"__pycache__"}
+    return sum(
+        p.stat().st_size
+        for p in root.rglob("*")
+        if p.is_file() and not excluded & set(p.parts) and p.suffix != ".pyc" and ".egg-info" not in p.as_posix()
+    )
+
+
+_WHEELHOUSE = WHEELHOUSE_DIR / DeploymentConfig().pip_platform
+
+
+@pytest.mark.skipif(
+    not any(_WHEELHOUSE.glob("pyarrow-*.whl")), reason="needs the Lambda wheelhouse with pyarrow (make install)"
+)
+def test_export_hour_and_its_layers_stay_under_the_unzipped_limit(tmp_path):
+    """export_hour = its code + deps + export (pyarrow) + common, all unzipped into one 250 MB budget."""
+    config = DeploymentConfig()
+    sizes = {}
+    for name, bundler in (("deps", deps_bundler(config)), ("export", export_bundler(config))):
+        assert bundler.try_bundle(str(tmp_path / name), image=None)
+        sizes[name] = _tree_bytes(tmp_path / name)
+    sizes["common"] = _tree_bytes(LAYERS_DIR / "common")
+    sizes["function"] = _tree_bytes(FUNCTIONS_DIR / "export_hour")
+
+    assert not (tmp_path / "export" / "python" / "pyarrow" / "include").exists()
+    assert (tmp_path / "export" / "python" / "pyarrow" / "parquet").is_dir()
+    assert "**/__pycache__" in PYTHON_PACKAGE_EXCLUDES  # what _tree_bytes leaves out of common is not shipped
+    print({name: f"{size / 1024 / 1024:.1f} MB" for name, size in sizes.items()})
+    assert sum(sizes.values()) < LAMBDA_UNZIPPED_LIMIT, sizes

@@ -201,7 +201,8 @@ def _common_statements(template: Template) -> list[dict[str, Any]]:
                 "dynamodb:ConditionCheckItem",
             ],
             "Effect": "Allow",
-            "Resource": [table],
+            # The table only, not its indexes (index/*): the worker never reads the File Exporter's index.
+            "Resource": table,
         },
         {
             "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
@@ -445,6 +446,9 @@ def test_gateway_alarms_notify_the_topic(default_synth):
         "WebhookDeliveriesFailing",
         "WebhookFunctionErrors",
         "WebhookFunctionThrottled",
+        "ExportRunsFailed",
+        "ExportRunsTimedOut",
+        "ExportScheduleFailed",
     }
     failing, lag, tasks = (
         alarms["GatewaySessionsFailing"],

@@ -20,6 +20,8 @@ DEPLOY_TIME_VALUES = {
     "API_CREDENTIALS_SECRET_ARN": "arn:aws:secretsmanager:eu-west-2:123456789012:secret:Credentials-AbCdEf",
     "WEBHOOK_SECRET_ARN": "arn:aws:secretsmanager:eu-west-2:123456789012:secret:Webhook-AbCdEf",
     "DELIVERY_DLQ_URL": "https://sqs.eu-west-2.amazonaws.com/123456789012/utterances-dlq.fifo",
+    "FEED_BUCKET": "test-controlplane-feedbucket-abc",
+    "EXPORT_STATE_MACHINE_ARN": "arn:aws:states:eu-west-2:123456789012:stateMachine:FileExporterStateMachine-AbC",
 }
 SETTINGS_BY_FOLDER: dict[str, type[BaseSettings]] = {
     "api": runtime_settings.ApiSettings,
@@ -27,6 +29,10 @@ SETTINGS_BY_FOLDER: dict[str, type[BaseSettings]] = {
     "connect_start": runtime_settings.ConnectFlowSettings,
     "connect_stop": runtime_settings.ConnectFlowSettings,
     "webhook_delivery": runtime_settings.WebhookSettings,
+    "export_plan": runtime_settings.ExportSettings,
+    "export_hour": runtime_settings.ExportSettings,
+    "export_commit": runtime_settings.ExportSettings,
+    "file_exporter_api": runtime_settings.FeedApiSettings,
 }
 DESCRIPTION_MARKERS = {
     "api": "Start/Stop streaming API",
@@ -34,6 +40,10 @@ DESCRIPTION_MARKERS = {
     "connect_start": "start-streaming",
     "connect_stop": "stop-streaming",
     "webhook_delivery": "webhook delivery",
+    "export_plan": "File Exporter plan",
+    "export_hour": "File Exporter hour",
+    "export_commit": "File Exporter commit",
+    "file_exporter_api": "File Exporter API",
 }
 
 
@@ -150,3 +160,18 @@ def test_auth_modes_match_the_runtime_enum():
     from infra.config import ApiAuth
 
     assert {m.value for m in ApiAuth} == {m.value for m in runtime_settings.ApiAuthMode}
+
+
+@pytest.mark.parametrize("folder", ["export_plan", "export_hour", "export_commit", "file_exporter_api"])
+def test_file_exporter_settings_carry_the_deployment_config(folder, synth, monkeypatch):
+    """Given non-default File Exporter settings, the runtime reads back what was configured."""
+    chosen = synth({"export_formats": "parquet", "export_max_interval_hours": "48", "feed_url_ttl_seconds": "900"})
+
+    settings = _load_settings(chosen.template, folder, monkeypatch)
+
+    assert settings.formats == ("parquet",)
+    assert settings.max_interval_hours == 48
+    if folder == "file_exporter_api":
+        assert settings.url_ttl_seconds == 900
+    else:
+        assert settings.max_file_rows == chosen.config.export_max_file_rows

@@ -368,7 +368,7 @@ def test_messages_route_is_an_iam_authorized_get_on_the_api_function(default_syn
     (method,) = [
         m["Properties"]
         for m in resources(template, "AWS::ApiGateway::Method").values()
-        if m["Properties"]["HttpMethod"] == "GET"
+        if m["Properties"]["HttpMethod"] == "GET" and api_fn_id in json.dumps(m["Properties"]["Integration"]["Uri"])
     ]
     resource_ids = resources(template, "AWS::ApiGateway::Resource")
 

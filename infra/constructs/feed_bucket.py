@@ -1,0 +1,100 @@
+"""The feed bucket: the File Exporter's files, manifests and Athena symlinks (layout: logic/feed_layout.py),
+encrypted with the stack's key, TLS-only, private, expiring after `feed_retention_days`; plus its access-log bucket.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from infra.config import DeploymentConfig
+from infra.nag import acknowledge
+
+# Top-level prefixes (mirrors connect_transcribe.logic.feed_layout; a test compares them).
+DATA_PREFIX = "utterances/"
+MANIFESTS_PREFIX = "_manifests/"
+SYMLINKS_PREFIX = "_symlinks/"
+RUNS_PREFIX = "_runs/"
+ATHENA_RESULTS_PREFIX = "_athena-results/"
+# A run's per-hour results are deleted by its commit; what a failed run leaves behind goes after this.
+RUNS_EXPIRATION_DAYS = 2
+ATHENA_RESULTS_EXPIRATION_DAYS = 7
+INCOMPLETE_UPLOAD_DAYS = 1
+ACCESS_LOGS_BY_POLICY_FLAG = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
+
+
+class FeedBucket(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, config: DeploymentConfig, key: kms.IKey) -> None:
+        super().__init__(scope, construct_id)
+        # S3 delivers server access logs only to a bucket with SSE-S3 (not SSE-KMS). With this flag (scoped to
+        # these two buckets) CDK grants the delivery by bucket policy (logging.s3.amazonaws.com, for the feed
+        # bucket of this account only) instead of the LogDeliveryWrite ACL, so ACLs can stay disabled.
+        self.node.set_context(ACCESS_LOGS_BY_POLICY_FLAG, True)
+        self.access_logs = s3.Bucket(
+            self,
+            "AccessLogs",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            minimum_tls_version=1.2,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="ExpireAccessLogs",
+                    expiration=Duration.days(config.log_retention_days),
+                    abort_incomplete_multipart_upload_after=Duration.days(INCOMPLETE_UPLOAD_DAYS),
+                )
+            ],
+            removal_policy=config.cdk_removal_policy,
+        )
+        acknowledge(
+            self.access_logs,
+            "AwsSolutions-S1",
+            "This bucket receives the feed bucket's server access logs; logging it too would only log the "
+            "log delivery.",
+        )
+
+        retention = config.feed_retention_days
+        self.bucket = s3.Bucket(
+            self,
+            "Bucket",
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=key,
+            # One data key per bucket instead of one KMS call per object: exports write thousands of parts.
+            bucket_key_enabled=True,
+            enforce_ssl=True,
+            minimum_tls_version=1.2,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix="feed/",
+            # Files are immutable (a re-export writes new names and swaps the manifest): no versioning.
+            versioned=False,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="ExpireFeed",
+                    expiration=Duration.days(retention),
+                    abort_incomplete_multipart_upload_after=Duration.days(INCOMPLETE_UPLOAD_DAYS),
+                ),
+                # A day before the files they name, so the API and Athena never point at an expired file.
+                *(
+                    s3.LifecycleRule(id=rule_id, prefix=prefix, expiration=Duration.days(retention - 1))
+                    for rule_id, prefix in (("ExpireManifests", MANIFESTS_PREFIX), ("ExpireSymlinks", SYMLINKS_PREFIX))
+                ),
+                s3.LifecycleRule(
+                    id="ExpireRunResults", prefix=RUNS_PREFIX, expiration=Duration.days(RUNS_EXPIRATION_DAYS)
+                ),
+                s3.LifecycleRule(
+                    id="ExpireAthenaResults",
+                    prefix=ATHENA_RESULTS_PREFIX,
+                    expiration=Duration.days(ATHENA_RESULTS_EXPIRATION_DAYS),
+                ),
+            ],
+            removal_policy=config.cdk_removal_policy,
+        )
+
+    def objects_arn(self, prefix: str) -> str:
+        """ARN of every object under `prefix` (e.g. "utterances/")."""
+        return self.bucket.arn_for_objects(f"{prefix}*")
