@@ -12,7 +12,15 @@ import pytest
 from connect_transcribe.local.stack import LocalStack
 
 from bench.speech.reference import Call
-from tests.e2e.conftest import SPEED, check_against_reference, check_same_as_api, finish, received, wait_for
+from tests.e2e.conftest import (
+    SPEED,
+    TIMING_MS,
+    check_against_reference,
+    check_same_as_api,
+    finish,
+    received,
+    wait_for,
+)
 
 OUTAGE_S = 10.0
 
@@ -72,8 +80,12 @@ def test_a_killed_worker_is_replaced_without_losing_or_repeating_utterances(stac
     delivered_before_kill = len(received(stack, played.contact_id))
     stack.start_worker()
     producer.done.wait()
+    # Then the new process takes the session over once the lease expires and transcribes the rest of the call.
+    # (The stop waits for that: at SPEED x real time the audio's producer timestamps run ahead of the wall clock,
+    # so a stop issued before the takeover would put the drain point, which is wall-clock time, mid-call; with
+    # Connect both clocks agree and a late takeover drains exactly to the stop.)
+    wait_for(lambda: heard_to_the_end(received(stack, played.contact_id), call), 90, "the rest of the call")
     stack.end_call(played)
-    # Then the new process takes the session over once the lease expires and finishes the call
     transcripts = finish(stack, played, timeout=90)
     assert len(transcripts) > delivered_before_kill
     # with nothing lost
@@ -103,3 +115,12 @@ def test_kvs_connections_cut_mid_call_lose_nothing(
     check_against_reference(transcripts, call)
     check_same_as_api(transcripts, stack, played.contact_id)
     assert stack.receiver.duplicates == 0
+
+
+def heard_to_the_end(transcripts: list[Any], call: Call) -> bool:
+    """Each participant's last reference utterance has arrived (a stream publishes in order: so has the rest)."""
+    for role in ("customer", "agent"):
+        last = max(u.end_ms for u in call.utterances if u.role == role)
+        if not any(t.role == role and t.end_ms >= last - TIMING_MS for t in transcripts):
+            return False
+    return True
