@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from connect_transcribe.adapters.aws_errors import error_code, translated
+from connect_transcribe.adapters.aws_errors import translated
+from connect_transcribe.adapters.s3_objects import get_if_exists
 from connect_transcribe.logic.feed_layout import MANIFESTS_PREFIX, manifest_date, manifest_key
 from connect_transcribe.models.feed import DayManifest
 
@@ -31,14 +30,8 @@ class S3FeedCatalog:
 
     def manifest(self, day: dt.date) -> DayManifest | None:
         with translated("S3"):
-            try:
-                reply = self._s3.get_object(Bucket=self._bucket, Key=manifest_key(day.isoformat()))
-            except ClientError as exc:
-                if error_code(exc) in ("NoSuchKey", "404"):
-                    return None
-                raise
-            body = reply["Body"].read()
-        return DayManifest.model_validate_json(body)
+            body, _ = get_if_exists(self._s3, self._bucket, manifest_key(day.isoformat()))
+        return DayManifest.model_validate_json(body) if body is not None else None
 
     def presign(self, key: str, ttl_seconds: int) -> str:
         # Signed locally with the function's credentials: no request to S3 until the caller uses the URL.

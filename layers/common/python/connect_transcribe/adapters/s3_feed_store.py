@@ -11,6 +11,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from connect_transcribe.adapters.aws_errors import error_code
+from connect_transcribe.adapters.s3_objects import get_if_exists
 from connect_transcribe.logic import feed_layout
 from connect_transcribe.models.feed import DayManifest, FeedFormat, HourExport
 
@@ -137,10 +138,4 @@ class S3FeedStore:
         self._client.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType=content_type, **extra)
 
     def _get(self, key: str) -> tuple[bytes | None, str | None]:
-        try:
-            reply = self._client.get_object(Bucket=self._bucket, Key=key)
-        except ClientError as exc:
-            if error_code(exc) in ("NoSuchKey", "404"):
-                return None, None
-            raise
-        return reply["Body"].read(), reply["ETag"]
+        return get_if_exists(self._client, self._bucket, key)
