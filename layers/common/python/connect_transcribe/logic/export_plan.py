@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from connect_transcribe.models.feed import ExportPlan, ExportRequest, hour_slot
 
+HOUR = timedelta(hours=1)
 MAX_INTERVAL_HOURS = 744  # 31 days: one run's plan stays small enough for a Step Functions state
 
 
@@ -22,15 +23,24 @@ def day_slots(day: date) -> list[str]:
     return [f"{day.isoformat()}T{hour:02d}" for hour in range(24)]
 
 
+def floor_hour(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def ceil_hour(moment: datetime) -> datetime:
+    floor = floor_hour(moment)
+    return floor if floor == moment else floor + HOUR
+
+
 def interval_slots(start: datetime, end: datetime, *, max_hours: int = MAX_INTERVAL_HOURS) -> list[str]:
     """Every hour the half-open interval [start, end) touches: partitions are exported whole, never in part."""
     if end <= start:
         raise InvalidExport("end must be after start")
-    first = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-    hours = -(-(end.astimezone(UTC) - first) // timedelta(hours=1))  # ceiling division
+    first = floor_hour(start)
+    hours = (ceil_hour(end) - first) // HOUR
     if hours > max_hours:
         raise InvalidExport(f"the interval covers {hours} hours; at most {max_hours} per export")
-    return [hour_slot(first + timedelta(hours=h)) for h in range(hours)]
+    return [hour_slot(first + h * HOUR) for h in range(hours)]
 
 
 def check_retention(first_slot_start: datetime, *, now: datetime, retention_days: int) -> None:

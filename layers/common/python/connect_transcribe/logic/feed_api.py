@@ -15,7 +15,14 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from connect_transcribe.errors import FeedItemNotFound, InvalidField
-from connect_transcribe.logic.export_plan import InvalidExport, check_retention, new_run_id
+from connect_transcribe.logic.export_plan import (
+    HOUR,
+    InvalidExport,
+    ceil_hour,
+    check_retention,
+    floor_hour,
+    new_run_id,
+)
 from connect_transcribe.logic.ports import Clock
 from connect_transcribe.models.feed import CommitResult, DayManifest, FeedFile, FeedFormat
 from connect_transcribe.models.feed_api import (
@@ -44,7 +51,6 @@ from connect_transcribe.models.feed_api import (
 )
 from connect_transcribe.observability import logger
 
-HOUR = dt.timedelta(hours=1)
 # Step Functions statuses beyond ours: a failed run waiting to be redriven is still under way.
 _STATUS = {"PENDING_REDRIVE": ExportStatus.RUNNING}
 _ENDED_BADLY = frozenset({ExportStatus.FAILED, ExportStatus.TIMED_OUT, ExportStatus.ABORTED})
@@ -91,15 +97,6 @@ def iso_utc(moment: dt.datetime) -> str:
 def new_export_id(now: dt.datetime) -> str:
     """A run id (UTC second + random part) marked 'x' for on-demand, e.g. x20261124T150102Z-3f9a1c."""
     return "x" + new_run_id(now, secrets.token_hex(3))
-
-
-def floor_hour(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
-
-
-def ceil_hour(moment: dt.datetime) -> dt.datetime:
-    floor = floor_hour(moment)
-    return floor if floor == moment else floor + HOUR
 
 
 class FeedApiService:
