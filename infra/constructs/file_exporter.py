@@ -114,7 +114,7 @@ class FileExporter(Construct):
             _key_statement(key, KEY_ACTIONS, [f"dynamodb.{region}.amazonaws.com", f"s3.{region}.amazonaws.com"])
         )
         # export_commit: reads run results and manifests, swaps manifests (conditional PUT), writes symlinks,
-        # deletes replaced/stray data files and the run's results; lists only where it looks for them.
+        # deletes replaced/stray data files and the run's results, and lists the bucket (see _grant_commit).
         self._grant_commit(self.commit.role, key, region)
 
         self.state_machine = self._state_machine(config, key)
