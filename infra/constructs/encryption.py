@@ -1,4 +1,5 @@
-"""The customer-managed KMS key that encrypts the table, the queues, the API credentials and the gateway's logs."""
+"""The customer-managed KMS key that encrypts the table, the queues, the API credentials, the gateway's logs and the
+batch feed."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ class Encryption(Construct):
         self.key = kms.Key(
             self,
             "Key",
-            description=f"{config.service_name}: session data, queues and API credentials",
+            description=f"{config.service_name}: session data, queues, API credentials, logs and the batch feed",
             # The alias is per stack so two deployments can share an account and region.
             alias=f"alias/{stack.stack_name}",
             enable_key_rotation=True,

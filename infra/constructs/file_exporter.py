@@ -27,6 +27,10 @@ from infra.nag import acknowledge, logical_id
 # Failures worth another try (throttling, a timed-out hour, S3 or DynamoDB hiccups): a task's own error
 # surfaces as States.TaskFailed. CDK adds the Lambda service errors (Lambda.ServiceException, ...) before it.
 RETRY_ERRORS = ["States.TaskFailed"]
+# A function's own exception reaches Step Functions named by its class (the Lambda errorType). These fail the
+# same way every time (a stored message that is not an utterance, an invalid interval, a malformed step input),
+# so the run fails at once with that error instead of after three backed-off retries.
+PERMANENT_ERRORS = ["CorruptMessage", "InvalidExport", "ValidationError"]
 RETRY_INTERVAL = Duration.seconds(10)
 RETRY_ATTEMPTS = 3
 RETRY_BACKOFF = 2.0
@@ -199,6 +203,8 @@ class FileExporter(Construct):
             payload_response_only=True,
             retry_on_service_exceptions=True,
         )
+        # Retriers are tried in order and the first that matches decides: this one must precede States.TaskFailed.
+        task.add_retry(errors=PERMANENT_ERRORS, max_attempts=0)
         task.add_retry(
             errors=RETRY_ERRORS,
             interval=RETRY_INTERVAL,

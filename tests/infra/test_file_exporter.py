@@ -8,6 +8,9 @@ from typing import Any
 
 import pytest
 from aws_cdk.assertions import Template
+from connect_transcribe.logic.export_plan import InvalidExport
+from connect_transcribe.logic.export_rows import CorruptMessage
+from pydantic import ValidationError
 
 from infra.config import FILE_EXPORTER_PATHS
 from infra.constructs import feed_bucket, feed_catalog
@@ -427,13 +430,18 @@ def test_run_is_plan_then_each_hour_then_commit(default_synth):
     assert states["Commit"]["End"] is True
 
 
-def test_every_step_retries_lambda_errors_and_task_failures_with_backoff(default_synth):
+def test_every_step_retries_lambda_errors_and_task_failures_with_backoff_but_not_permanent_errors(default_synth):
     states = definition(default_synth.template)["States"]
     tasks = [states["Plan"], *states["ExportHours"]["ItemProcessor"]["States"].values(), states["Commit"]]
 
     for task in tasks:
-        service, ours = task["Retry"]
+        service, permanent, ours = task["Retry"]
         assert "Lambda.ServiceException" in service["ErrorEquals"]
+        # Named after the exceptions the steps raise for input that will never export (matched before TaskFailed).
+        assert permanent == {
+            "ErrorEquals": [CorruptMessage.__name__, InvalidExport.__name__, ValidationError.__name__],
+            "MaxAttempts": 0,
+        }
         assert ours == {
             "ErrorEquals": ["States.TaskFailed"],
             "IntervalSeconds": 10,
