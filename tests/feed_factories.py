@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
+from connect_transcribe.adapters.dynamodb_gateway import DynamoDbGatewayStore, message_key
 from connect_transcribe.models.api import Role
 from connect_transcribe.models.utterance import UtteranceMessage, utterance_id
 
@@ -37,4 +39,14 @@ def utterance(
         language="en-US",
         audio_timestamp_ms=published_at_ms - 300,
         published_at_ms=published_at_ms,
+    )
+
+
+def store_as_before_the_exporter(aws: Any, message: UtteranceMessage) -> None:
+    """The item as the gateway wrote it before the index existed: the same, minus its two attributes."""
+    DynamoDbGatewayStore(aws.table).put_message(message)
+    aws.table.update_item(
+        Key=message_key(message.guid, message.role.value, message.sequence),
+        UpdateExpression="REMOVE exportSlot, createdAt",
+        ConditionExpression="attribute_exists(exportSlot)",
     )

@@ -10,7 +10,7 @@ from connect_transcribe.adapters.dynamodb_gateway import DynamoDbGatewayStore
 from connect_transcribe.cli import main
 
 from tests.conftest import AwsResources
-from tests.feed_factories import epoch_ms, utterance
+from tests.feed_factories import epoch_ms, store_as_before_the_exporter, utterance
 
 
 def test_export_a_day_from_the_command_line(aws: AwsResources, capsys: pytest.CaptureFixture[str]) -> None:
@@ -38,3 +38,39 @@ def test_bad_arguments_exit_2_with_the_reason(
 ) -> None:
     assert main(["export", "--table", aws.table.name, "--bucket", "feed", *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_backfill_then_export_finds_messages_stored_before_the_exporter(
+    aws: AwsResources, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a message stored the way the gateway did before the index existed
+    boto3.client("s3").create_bucket(Bucket="feed")
+    message = utterance(epoch_ms("2026-11-23T08:00:00"))
+    store_as_before_the_exporter(aws, message)
+    export = ["export", "--table", aws.table.name, "--bucket", "feed", "--date", "2026-11-23", "--formats", "jsonl"]
+    assert main(export) == 0
+    assert json.loads(capsys.readouterr().out)["rows"] == 0
+    # When the index is backfilled
+    assert main(["backfill-export-index", "--table", aws.table.name, "--segments", "2"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"updated": 1, "raced": 0, "corrupt": 0}
+    # Then the day's export finds it
+    assert main(export) == 0
+    assert json.loads(capsys.readouterr().out)["rows"] == 1
+
+
+def test_backfill_names_unreadable_messages_by_key_and_exits_1(
+    aws: AwsResources, capsys: pytest.CaptureFixture[str]
+) -> None:
+    aws.table.put_item(Item={"pk": "CONV#c9", "sk": "MSG#agent#00000001", "entity": "message", "body": "secret?"})
+
+    assert main(["backfill-export-index", "--table", aws.table.name]) == 1
+
+    out, err = capsys.readouterr()
+    assert json.loads(out) == {"updated": 0, "raced": 0, "corrupt": 1}
+    assert json.loads(err) == {"corrupt": {"pk": "CONV#c9", "sk": "MSG#agent#00000001"}, "error": "JSONDecodeError"}
+    assert "secret?" not in err
+
+
+def test_backfill_rejects_no_segments(aws: AwsResources, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["backfill-export-index", "--table", aws.table.name, "--segments", "0"]) == 2
+    assert "--segments must be at least 1" in capsys.readouterr().err

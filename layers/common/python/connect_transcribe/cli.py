@@ -67,21 +67,31 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--formats", default="jsonl,parquet", help="comma list of jsonl, parquet")
     export.add_argument("--max-file-rows", type=int, default=1_000_000, metavar="N")
 
+    backfill = commands.add_parser(
+        "backfill-export-index",
+        help="put messages stored before the File Exporter was deployed into its index, so exports find them",
+        description="Scans the table for message items without exportSlot and gives each the exportSlot and "
+        "createdAt the gateway writes today (conditional updates: safe while the service runs, and to run again). "
+        "Prints a summary JSON line; each message whose stored body is unreadable is named (its keys) on stderr "
+        "and left as it is.",
+    )
+    backfill.add_argument("--table", required=True, help="the service's DynamoDB table (stack output TableName)")
+    backfill.add_argument("--segments", type=int, default=4, metavar="N", help="parallel scan segments (default 4)")
+
     from connect_transcribe.local import demo
 
     demo.add_commands(commands)
     args = parser.parse_args(argv)
     if args.command in ("demo", "local"):
         return demo.run(args)
-    if args.command == "transcribe":
-        return _transcribe(args)
-    if args.command == "kvs-inspect":
-        return _kvs_inspect(args)
-    if args.command == "redrive-dlq":
-        return _redrive_dlq(args)
-    if args.command == "export":
-        return _export(args)
-    return 2  # pragma: no cover - argparse enforces a command
+    run = {
+        "transcribe": _transcribe,
+        "kvs-inspect": _kvs_inspect,
+        "redrive-dlq": _redrive_dlq,
+        "export": _export,
+        "backfill-export-index": _backfill_export_index,
+    }[args.command]  # argparse accepts only these
+    return run(args)
 
 
 def _transcribe(args: argparse.Namespace) -> int:
@@ -197,6 +207,30 @@ def _export(args: argparse.Namespace) -> int:
         return 2
     print(result.model_dump_json())
     return 0
+
+
+def _backfill_export_index(args: argparse.Namespace) -> int:
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from connect_transcribe.adapters.dynamodb_backfill import ExportIndexBackfill
+    from connect_transcribe.export_wiring import AWS_CONFIG
+
+    if args.segments < 1:
+        print("connect-transcribe: --segments must be at least 1", file=sys.stderr)
+        return 2
+
+    def report(key: dict[str, dict[str, str]], reason: str) -> None:
+        print(json.dumps({"corrupt": {"pk": key["pk"]["S"], "sk": key["sk"]["S"]}, "error": reason}), file=sys.stderr)
+
+    client = boto3.client("dynamodb", config=AWS_CONFIG)
+    try:
+        summary = ExportIndexBackfill(client, args.table, segments=args.segments, on_corrupt=report).run()
+    except (ClientError, BotoCoreError) as exc:
+        print(f"connect-transcribe: {exc}", file=sys.stderr)
+        return 2
+    print(summary.to_json())
+    return 1 if summary.corrupt else 0
 
 
 def _queue_region(url: str) -> str | None:

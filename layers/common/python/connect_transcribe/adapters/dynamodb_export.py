@@ -10,12 +10,15 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 from connect_transcribe.adapters.aws_errors import translated
+from connect_transcribe.models.feed import hour_slot
 
 EXPORT_INDEX = "byExportSlot"
 EXPORT_SLOT_ATTRIBUTE = "exportSlot"
+CREATED_AT_ATTRIBUTE = "createdAt"  # the index's sort key: the message's published_at_ms
 # Part of the stored data format: the reader queries exactly these shards. Changing it strands older items.
 EXPORT_SHARDS = 8
 
@@ -23,6 +26,15 @@ EXPORT_SHARDS = 8
 def export_slot(slot: str, utterance_id: str) -> str:
     shard = int(utterance_id.replace("-", "")[:8], 16) % EXPORT_SHARDS
     return f"{slot}#{shard}"
+
+
+def index_attributes(published_at_ms: int, utterance_id: str) -> dict[str, Any]:
+    """The two attributes that put a message item in the index (written by the gateway, or by the backfill)."""
+    published = datetime.fromtimestamp(published_at_ms / 1000, UTC)
+    return {
+        CREATED_AT_ATTRIBUTE: published_at_ms,
+        EXPORT_SLOT_ATTRIBUTE: export_slot(hour_slot(published), utterance_id),
+    }
 
 
 class DynamoDbExportSource:
@@ -46,7 +58,7 @@ class DynamoDbExportSource:
             "TableName": self._table,
             "IndexName": EXPORT_INDEX,
             "KeyConditionExpression": "#slot = :slot",
-            "ExpressionAttributeNames": {"#slot": EXPORT_SLOT_ATTRIBUTE, "#body": "body", "#at": "createdAt"},
+            "ExpressionAttributeNames": {"#slot": EXPORT_SLOT_ATTRIBUTE, "#body": "body", "#at": CREATED_AT_ATTRIBUTE},
             "ExpressionAttributeValues": {":slot": {"S": partition}},
             "ProjectionExpression": "#body, #at",
         }
@@ -62,7 +74,7 @@ class DynamoDbExportSource:
             else:
                 pending = None
             for item in page.get("Items", ()):
-                yield int(item["createdAt"]["N"]), item["body"]["S"]
+                yield int(item[CREATED_AT_ATTRIBUTE]["N"]), item["body"]["S"]
 
     def _query(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         with translated("DynamoDB"):

@@ -15,9 +15,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from connect_transcribe.adapters.aws_errors import error_code
-from connect_transcribe.adapters.dynamodb_export import EXPORT_SLOT_ATTRIBUTE, export_slot
+from connect_transcribe.adapters.dynamodb_export import index_attributes
 from connect_transcribe.adapters.dynamodb_store import TTL_ATTRIBUTE, stream_key
-from connect_transcribe.models.feed import hour_slot
 from connect_transcribe.models.gateway import Checkpoint, Lease
 from connect_transcribe.models.session import StreamRecord
 from connect_transcribe.models.utterance import UtteranceMessage
@@ -156,9 +155,8 @@ class DynamoDbGatewayStore:
             "sequence": message.sequence,
             "startMs": message.start_ms,
             "endMs": message.end_ms,
-            "createdAt": message.published_at_ms,
             "createdDay": created.strftime("%Y-%m-%d"),
-            EXPORT_SLOT_ATTRIBUTE: export_slot(hour_slot(created), message.utterance_id),
+            **index_attributes(message.published_at_ms, message.utterance_id),
             "body": message.model_dump_json(),
             TTL_ATTRIBUTE: message.published_at_ms // 1000 + self._retention_s,
         }

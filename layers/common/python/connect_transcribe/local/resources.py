@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from connect_transcribe.adapters.dynamodb_export import EXPORT_INDEX, EXPORT_SLOT_ATTRIBUTE
+from connect_transcribe.adapters.dynamodb_export import CREATED_AT_ATTRIBUTE, EXPORT_INDEX, EXPORT_SLOT_ATTRIBUTE
 
 
 @dataclass(frozen=True)
@@ -32,14 +32,14 @@ def table_spec(name: str) -> dict[str, Any]:
             {"AttributeName": "pk", "AttributeType": "S"},
             {"AttributeName": "sk", "AttributeType": "S"},
             {"AttributeName": EXPORT_SLOT_ATTRIBUTE, "AttributeType": "S"},
-            {"AttributeName": "createdAt", "AttributeType": "N"},
+            {"AttributeName": CREATED_AT_ATTRIBUTE, "AttributeType": "N"},
         ],
         "GlobalSecondaryIndexes": [
             {
                 "IndexName": EXPORT_INDEX,
                 "KeySchema": [
                     {"AttributeName": EXPORT_SLOT_ATTRIBUTE, "KeyType": "HASH"},
-                    {"AttributeName": "createdAt", "KeyType": "RANGE"},
+                    {"AttributeName": CREATED_AT_ATTRIBUTE, "KeyType": "RANGE"},
                 ],
                 "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["body"]},
             }
