@@ -1,5 +1,5 @@
 """TLS material handling of the webhook transport: TLS 1.2 floor, private client-certificate files written once
-per secret version and removed on rotation."""
+per secret version and removed on rotation; how a connection failure is named."""
 
 from __future__ import annotations
 
@@ -8,12 +8,17 @@ import ssl
 import stat
 
 import pytest
+import requests
+import urllib3
 from connect_transcribe.adapters.webhook_http import (
     ClientCertificateFiles,
+    RequestsTransport,
     TlsConfigurationError,
     TlsMaterial,
     ssl_context,
 )
+from connect_transcribe.delivery.ports import TransportFailure
+from connect_transcribe.delivery.ssrf import TargetPolicy
 
 from tests.integration.delivery.servers import make_pki
 
@@ -49,3 +54,29 @@ def test_client_certificate_files_are_private_and_written_once_per_version(pki) 
 def test_half_an_mtls_configuration_is_refused(pki) -> None:
     with pytest.raises(TlsConfigurationError):
         ssl_context(TlsMaterial(certificate_pem=pki.client.certificate_pem), ClientCertificateFiles())
+
+
+class FailingSession:
+    def __init__(self, error: BaseException) -> None:
+        self._error = error
+
+    def post(self, *args: object, **kwargs: object) -> None:
+        raise self._error
+
+
+def eof_without_an_alert() -> requests.exceptions.SSLError:
+    """What requests raises when the server hangs up after the handshake without sending a TLS alert."""
+    eof = ssl.SSLEOFError(8, "EOF occurred in violation of protocol (_ssl.c:2427)")
+    pool_error = urllib3.exceptions.MaxRetryError(None, "/", reason=urllib3.exceptions.SSLError(eof))
+    return requests.exceptions.SSLError(pool_error)
+
+
+def test_a_hang_up_without_a_tls_alert_is_a_transient_peer_close(monkeypatch: pytest.MonkeyPatch) -> None:
+    transport = RequestsTransport(TargetPolicy(allow_private=True))
+    monkeypatch.setattr(transport, "session", lambda: FailingSession(eof_without_an_alert()))
+
+    with pytest.raises(TransportFailure) as failure:
+        transport.post("https://127.0.0.1:1/", b"{}", {}, 1.0)
+
+    assert str(failure.value) == "connection failed: connection closed by the peer"
+    assert not failure.value.permanent

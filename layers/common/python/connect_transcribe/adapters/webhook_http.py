@@ -233,8 +233,9 @@ def _tls_failure(exc: BaseException) -> TransportFailure | None:
     for inner in _chain(exc):
         if isinstance(inner, ssl.SSLCertVerificationError):
             return TransportFailure(f"TLS: server certificate rejected ({inner.verify_message})", permanent=True)
-        if isinstance(inner, ssl.SSLError) and inner.reason:
-            return TransportFailure(f"TLS: {inner.reason}", permanent=inner.reason in PERMANENT_TLS_REASONS)
+        reason = getattr(inner, "reason", None)  # only errors raised by the ssl module itself carry one
+        if isinstance(inner, ssl.SSLError) and reason:
+            return TransportFailure(f"TLS: {reason}", permanent=reason in PERMANENT_TLS_REASONS)
     return None
 
 
@@ -244,6 +245,8 @@ _SOCKET_ERRORS: tuple[tuple[type[BaseException], str], ...] = (
     (ConnectionResetError, "connection reset"),
     (BrokenPipeError, "connection closed by the peer"),
     (ConnectionAbortedError, "connection closed by the peer"),
+    # The peer closed mid-handshake without an alert (a server refusing us, seen when the box is loaded).
+    (ssl.SSLEOFError, "connection closed by the peer"),
 )
 
 
