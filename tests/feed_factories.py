@@ -43,10 +43,10 @@ def utterance(
 
 
 def store_as_before_the_exporter(aws: Any, message: UtteranceMessage) -> None:
-    """The item as the gateway wrote it before the index existed: the same, minus its two attributes."""
+    """The item as the gateway wrote it before the index existed: the same, minus `exportSlot`."""
     DynamoDbGatewayStore(aws.table).put_message(message)
     aws.table.update_item(
         Key=message_key(message.guid, message.role.value, message.sequence),
-        UpdateExpression="REMOVE exportSlot, createdAt",
+        UpdateExpression="REMOVE exportSlot",
         ConditionExpression="attribute_exists(exportSlot)",
     )

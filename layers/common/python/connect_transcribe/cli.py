@@ -70,8 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     backfill = commands.add_parser(
         "backfill-export-index",
         help="put messages stored before the File Exporter was deployed into its index, so exports find them",
-        description="Scans the table for message items without exportSlot and gives each the exportSlot and "
-        "createdAt the gateway writes today (conditional updates: safe while the service runs, and to run again). "
+        description="Scans the table for message items without exportSlot and gives each the index attributes the "
+        "gateway writes today (conditional updates: safe while the service runs, and to run again). "
         "Prints a summary JSON line; each message whose stored body is unreadable is named (its keys) on stderr "
         "and left as it is.",
     )

@@ -245,7 +245,8 @@ _SOCKET_ERRORS: tuple[tuple[type[BaseException], str], ...] = (
     (ConnectionResetError, "connection reset"),
     (BrokenPipeError, "connection closed by the peer"),
     (ConnectionAbortedError, "connection closed by the peer"),
-    # The peer closed mid-handshake without an alert (a server refusing us, seen when the box is loaded).
+    # The peer hung up without a TLS alert, e.g. a TLS 1.3 server refusing our certificate after our side had
+    # finished the handshake (reason-less; an EOF that OpenSSL names is reported by _tls_failure instead).
     (ssl.SSLEOFError, "connection closed by the peer"),
 )
 
