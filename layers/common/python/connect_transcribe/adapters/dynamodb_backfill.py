@@ -2,8 +2,9 @@
 
 Those items lack `exportSlot` (the index's partition key), so no export finds them. A parallel scan reads only
 message items without it (keys and body), and each gets both index attributes exactly as the gateway writes them
-today, derived from its body (`createdAt`, the sort key, was already there; it is set to the same value). Every update is conditional (the item still exists and still lacks the slot), so the backfill can run while
-the service takes calls, be interrupted, and be run again: a second run finds nothing left to do.
+today, derived from its body (`createdAt`, the sort key, was already there; it is set to the same value).
+Every update is conditional (the item still exists and still lacks the slot), so the backfill can run while the
+service takes calls, be interrupted, and be run again: a second run finds nothing left to do.
 """
 
 from __future__ import annotations
