@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +12,8 @@ import boto3
 import pytest
 from connect_transcribe.local.resources import table_spec
 from moto import mock_aws
+
+pytest_plugins = ["tests.clock"]  # the frozen_now fixture
 
 # Never let a test reach a real account, whatever the developer's shell has configured.
 os.environ.update(
@@ -26,6 +29,11 @@ os.environ.update(
 )
 for var in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
     os.environ.pop(var, None)
+
+if "libfaketime" in os.environ.get("LD_PRELOAD", "") and not getattr(time.sleep, "adapted_to_libfaketime", False):
+    raise RuntimeError(
+        "under faketime, run the tests as `make test-any-date` does (see tests/faketime/sitecustomize.py)"
+    )
 
 
 @dataclass

@@ -19,6 +19,7 @@ import requests
 from botocore.exceptions import ClientError
 from connect_transcribe.local.api_gateway import response_headers
 from connect_transcribe.logic import feed_layout
+from connect_transcribe.logic.export_plan import new_run_id
 from connect_transcribe.models.feed import COLUMNS, DayManifest, FeedFile, FeedFormat, HourExport
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -26,10 +27,13 @@ from moto.server import ThreadedMotoServer
 from moto.stepfunctions.models import stepfunctions_backends
 
 from functions.file_exporter_api import handler as feed_handler
+from tests.clock import NOW, TODAY, YESTERDAY, days_ago
 from tests.factories import api_event, lambda_context
 
+pytestmark = pytest.mark.usefixtures("frozen_now")  # exports are checked against the clock (future, retention)
+
 BUCKET = "connect-transcribe-feed"
-RUN = "20261124T020000Z-3f9a1c"
+RUN = new_run_id(NOW.replace(minute=0), "3f9a1c")  # the 02:00 scheduled run of TODAY
 ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/export-run"
 DEFINITION = json.dumps({"StartAt": "Plan", "States": {"Plan": {"Type": "Pass", "End": True}}})
 STATIC = "/fileexporter/v1/static"
@@ -70,7 +74,7 @@ class Feed:
     def orphan(self, day: date, hour: str) -> str:
         """A data object under utterances/ that no manifest names (e.g. left by a superseded run)."""
         slot = f"{day}T{hour}"
-        name = feed_layout.file_name(FeedFormat.JSONL, slot, "20261101T020000Z-dead00", 0)
+        name = feed_layout.file_name(FeedFormat.JSONL, slot, new_run_id(NOW - timedelta(days=23), "dead00"), 0)
         self.s3.put_object(Bucket=BUCKET, Key=feed_layout.file_key(FeedFormat.JSONL, slot, name), Body=b"stale")
         return name
 
@@ -132,7 +136,10 @@ def post(route: str, body: Any) -> tuple[int, dict[str, Any]]:
     return call(f"{STATIC}/{route}", body)
 
 
-D22, D23 = date(2026, 11, 22), date(2026, 11, 23)
+D22, D23 = days_ago(2), YESTERDAY
+D23_ = D23.isoformat()
+EARLIER = days_ago(4).isoformat()  # a whole day within the message retention
+FUTURE = (TODAY + timedelta(days=400)).isoformat()
 FEED = {"feed": "utterances"}
 
 
@@ -154,14 +161,14 @@ def test_dates_are_the_days_with_a_manifest_in_ascending_order(feed: Feed) -> No
     # Given two committed days, data of a third day whose run never committed, and a stray key under _manifests/
     feed.publish(D23, {"14": 3})
     feed.publish(D22, {"09": 1})
-    feed.orphan(date(2026, 11, 21), "05")
+    feed.orphan(days_ago(3), "05")
     feed.s3.put_object(Bucket=BUCKET, Key=f"{feed_layout.MANIFESTS_PREFIX}README.txt", Body=b"not a manifest")
 
     # When the dates are listed, then only the committed days come back
-    assert post("listfeeddates", FEED) == (200, {"dates": ["2026-11-22", "2026-11-23"]})
+    assert post("listfeeddates", FEED) == (200, {"dates": [D22.isoformat(), D23_]})
     assert post("listfeeddates", FEED | {"version": "1", "format": "parquet"}) == (
         200,
-        {"dates": ["2026-11-22", "2026-11-23"]},
+        {"dates": [D22.isoformat(), D23_]},
     )
 
 
@@ -186,19 +193,19 @@ def test_no_export_yet_is_an_empty_list(feed: Feed) -> None:
 def test_intervals_and_files_of_a_day(feed: Feed) -> None:
     feed.publish(D23, {"00": 0, "14": 3, "15": 1})
 
-    assert post("listfeedintervals", FEED | {"date": "2026-11-23"}) == (
+    assert post("listfeedintervals", FEED | {"date": D23_}) == (
         200,
         {"intervals": ["hr=00", "hr=14", "hr=15"]},
     )
-    assert post("listfeedfiles", FEED | {"date": "2026-11-23"}) == (
+    assert post("listfeedfiles", FEED | {"date": D23_}) == (
         200,
         {"files": [file_name(D23, "14"), file_name(D23, "15")]},
     )
-    assert post("listfeedfiles", FEED | {"date": "2026-11-23", "format": "parquet", "interval": "hr=15"}) == (
+    assert post("listfeedfiles", FEED | {"date": D23_, "format": "parquet", "interval": "hr=15"}) == (
         200,
         {"files": [file_name(D23, "15", FeedFormat.PARQUET)]},
     )
-    assert post("listfeedfiles", FEED | {"date": "2026-11-23", "interval": "hr=00"}) == (200, {"files": []})
+    assert post("listfeedfiles", FEED | {"date": D23_, "interval": "hr=00"}) == (200, {"files": []})
 
 
 # File URLs -------------------------------------------------------------------------------------------------------
@@ -209,13 +216,13 @@ def test_a_file_url_is_a_sigv4_presigned_get_of_the_manifest_key(feed: Feed) -> 
     name = file_name(D23, "14")
     before = datetime.now(UTC).replace(microsecond=0)
 
-    status, body = post("getfeedfile", FEED | {"date": "2026-11-23", "interval": "hr=14", "fileName": name})
+    status, body = post("getfeedfile", FEED | {"date": D23_, "interval": "hr=14", "fileName": name})
 
     assert status == 200 and set(body) == {"url", "expiresAt"}
     url = urlsplit(body["url"])
     query = parse_qs(url.query)
     assert url.netloc == f"{BUCKET}.s3.amazonaws.com"
-    assert unquote(url.path) == f"/utterances/version=1/format=jsonl/dt=2026-11-23/hr=14/{name}"
+    assert unquote(url.path) == f"/utterances/version=1/format=jsonl/dt={D23}/hr=14/{name}"
     assert (query["X-Amz-Algorithm"], query["X-Amz-Expires"]) == (["AWS4-HMAC-SHA256"], ["300"])
     expires = datetime.fromisoformat(body["expiresAt"])
     assert before + timedelta(seconds=300) <= expires <= datetime.now(UTC) + timedelta(seconds=300)
@@ -228,7 +235,7 @@ def test_the_url_lifetime_comes_from_the_settings(feed: Feed, monkeypatch: pytes
     feed_handler.settings.cache_clear()
     feed_handler.service.cache_clear()
 
-    _, body = post("getfeedfile", FEED | {"date": "2026-11-23", "fileName": file_name(D23, "14")})
+    _, body = post("getfeedfile", FEED | {"date": D23_, "fileName": file_name(D23, "14")})
 
     assert parse_qs(urlsplit(body["url"]).query)["X-Amz-Expires"] == ["3600"]
 
@@ -236,16 +243,19 @@ def test_the_url_lifetime_comes_from_the_settings(feed: Feed, monkeypatch: pytes
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({"date": "2026-11-24", "fileName": "x.jsonl.gz"}, "date: nothing exported for 2026-11-24"),
+        ({"date": TODAY.isoformat(), "fileName": "x.jsonl.gz"}, f"date: nothing exported for {TODAY}"),
         (
-            {"date": "2026-11-23", "interval": "hr=03", "fileName": "x.jsonl.gz"},
-            "interval: hr=03 of 2026-11-23 was not exported",
+            {"date": D23_, "interval": "hr=03", "fileName": "x.jsonl.gz"},
+            f"interval: hr=03 of {D23} was not exported",
         ),
         (
-            {"date": "2026-11-23", "fileName": "utterances-2026-11-23T14-20261101T020000Z-dead00-00000.jsonl.gz"},
+            {
+                "date": D23_,
+                "fileName": f"utterances-{D23}T14-{new_run_id(NOW - timedelta(days=23), 'dead00')}-00000.jsonl.gz",
+            },
             "fileName: no file",
         ),
-        ({"date": "2026-11-23", "interval": "hr=15", "fileName": file_name(D23, "14")}, "fileName: no file"),
+        ({"date": D23_, "interval": "hr=15", "fileName": file_name(D23, "14")}, "fileName: no file"),
     ],
     ids=["date without manifest", "interval not exported", "orphan object", "file of another hour"],
 )
@@ -269,10 +279,10 @@ def test_what_the_manifest_does_not_name_is_404(feed: Feed, body: dict[str, str]
         ("listfeedintervals", FEED | {"date": "2026-02-30"}, "date: must be a real date YYYY-MM-DD, got '2026-02-30'"),
         (
             "listfeedfiles",
-            FEED | {"date": "2026-11-23", "interval": "hr=24"},
+            FEED | {"date": D23_, "interval": "hr=24"},
             "interval: must be hr=00 to hr=23, got 'hr=24'",
         ),
-        ("getfeedfile", FEED | {"date": "2026-11-23"}, "fileName: is required"),
+        ("getfeedfile", FEED | {"date": D23_}, "fileName: is required"),
         ("listfeeds", {"feed": "utterances"}, "feed: is not a recognised field"),
         ("listfeedintervals", FEED, "date: is required"),
     ],
@@ -326,7 +336,7 @@ def test_an_s3_outage_is_503_with_retry_after(feed: Feed, monkeypatch: pytest.Mo
 
     monkeypatch.setattr(s3, "get_object", failing)
     result = feed_handler.handler(
-        api_event(f"{STATIC}/listfeedintervals", FEED | {"date": "2026-11-23"}), lambda_context("file_exporter_api")
+        api_event(f"{STATIC}/listfeedintervals", FEED | {"date": D23_}), lambda_context("file_exporter_api")
     )
 
     assert (result["statusCode"], json.loads(result["body"])["error"]["code"]) == (503, "503-01")
@@ -337,7 +347,7 @@ def test_requests_are_counted_in_metrics(feed: Feed, capsys: pytest.CaptureFixtu
     feed.publish(D23, {"14": 1})
     capsys.readouterr()
 
-    post("getfeedfile", FEED | {"date": "2026-11-23", "fileName": file_name(D23, "14")})
+    post("getfeedfile", FEED | {"date": D23_, "fileName": file_name(D23, "14")})
 
     emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     assert [m["GetFeedFile"] for m in emitted if "GetFeedFile" in m] == [[1.0]]
@@ -363,7 +373,7 @@ def finish(feed: Feed, export_id: str, output: dict[str, Any]) -> None:
 
 
 def test_an_export_of_yesterday_starts_a_run_named_by_its_id(feed: Feed) -> None:
-    yesterday = (datetime.now(UTC) - timedelta(days=1)).date()
+    yesterday = YESTERDAY
 
     status, body = call(EXPORTS, FEED | {"date": yesterday.isoformat()})
 
@@ -381,19 +391,24 @@ def test_an_export_of_yesterday_starts_a_run_named_by_its_id(feed: Feed) -> None
 
 
 def test_an_export_of_an_interval_sends_the_whole_hours(feed: Feed) -> None:
-    status, body = call(EXPORTS, FEED | {"start": "2026-11-20T10:15:00+01:00", "end": "2026-11-20T12:00:00Z"})
+    status, body = call(EXPORTS, FEED | {"start": f"{EARLIER}T10:15:00+01:00", "end": f"{EARLIER}T12:00:00Z"})
 
-    assert (status, body["slots"], body["from"], body["to"]) == (202, 3, "2026-11-20T09:00:00Z", "2026-11-20T12:00:00Z")
+    assert (status, body["slots"], body["from"], body["to"]) == (
+        202,
+        3,
+        f"{EARLIER}T09:00:00Z",
+        f"{EARLIER}T12:00:00Z",
+    )
     [execution] = executions(feed)
     assert json.loads(execution["input"]) == {
         "run_id": body["exportId"],
-        "start": "2026-11-20T09:00:00Z",
-        "end": "2026-11-20T12:00:00Z",
+        "start": f"{EARLIER}T09:00:00Z",
+        "end": f"{EARLIER}T12:00:00Z",
     }
 
 
 def test_an_export_is_followed_until_it_succeeds(feed: Feed) -> None:
-    _, started = call(EXPORTS, FEED | {"date": "2026-11-20"})
+    _, started = call(EXPORTS, FEED | {"date": EARLIER})
     export_id = started["exportId"]
 
     status, running = call(f"{EXPORTS}/{export_id}", method="GET")
@@ -403,17 +418,17 @@ def test_an_export_is_followed_until_it_succeeds(feed: Feed) -> None:
     finish(
         feed,
         export_id,
-        {"run_id": export_id, "dates": ["2026-11-20"], "hours": 24, "rows": 7, "replaced_files": 0, "deleted_files": 0},
+        {"run_id": export_id, "dates": [EARLIER], "hours": 24, "rows": 7, "replaced_files": 0, "deleted_files": 0},
     )
     status, done = call(f"{EXPORTS}/{export_id}", method="GET")
 
     assert (status, done["status"]) == (200, "SUCCEEDED")
-    assert done["result"] == {"dates": ["2026-11-20"], "hours": 24, "rows": 7, "replacedFiles": 0, "deletedFiles": 0}
+    assert done["result"] == {"dates": [EARLIER], "hours": 24, "rows": 7, "replacedFiles": 0, "deletedFiles": 0}
     assert done["startedAt"].endswith("Z") and done["stoppedAt"] >= done["startedAt"]
 
 
 def test_a_stopped_export_is_aborted(feed: Feed) -> None:
-    _, started = call(EXPORTS, FEED | {"date": "2026-11-20"})
+    _, started = call(EXPORTS, FEED | {"date": EARLIER})
     [execution] = executions(feed)
     feed.sfn.stop_execution(executionArn=execution["executionArn"])
 
@@ -431,10 +446,12 @@ def test_an_unknown_export_is_404(feed: Feed) -> None:
 
 def test_an_export_id_that_is_taken_is_409(feed: Feed, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given an execution of the same name that already ran with another input
-    feed.sfn.start_execution(stateMachineArn=feed.state_machine_arn, name="x-taken", input='{"date": "2026-11-01"}')
+    feed.sfn.start_execution(
+        stateMachineArn=feed.state_machine_arn, name="x-taken", input=json.dumps({"date": days_ago(23).isoformat()})
+    )
     monkeypatch.setattr(feed_handler.service(), "_new_id", lambda now: "x-taken")
 
-    status, body = call(EXPORTS, FEED | {"date": "2026-11-20"})
+    status, body = call(EXPORTS, FEED | {"date": EARLIER})
 
     assert (status, body["error"]["code"]) == (409, "409-01")
     assert body["error"]["message"] == "exportId: an export named 'x-taken' already exists; retry"
@@ -444,12 +461,15 @@ def test_an_export_id_that_is_taken_is_409(feed: Feed, monkeypatch: pytest.Monke
     ("body", "message"),
     [
         (
-            {"start": "2026-11-20T10:00:00Z", "end": "2099-01-01T00:00:00Z"},
-            "end: 2099-01-01T00:00:00Z is in the future",
+            {"start": f"{EARLIER}T10:00:00Z", "end": f"{FUTURE}T00:00:00Z"},
+            f"end: {FUTURE}T00:00:00Z is in the future",
         ),
-        ({"date": "2099-01-01"}, "date: 2099-01-01 has not ended yet"),
-        ({"start": "2026-01-01T00:00:00Z", "end": "2026-03-01T00:00:00Z"}, "end: the export covers 1416 hours"),
-        ({"start": "2026-11-20T10:00:00Z"}, "end: is required with start"),
+        ({"date": FUTURE}, f"date: {FUTURE} has not ended yet"),
+        (
+            {"start": f"{days_ago(100)}T00:00:00Z", "end": f"{days_ago(41)}T00:00:00Z"},
+            "end: the export covers 1416 hours",
+        ),
+        ({"start": f"{EARLIER}T10:00:00Z"}, "end: is required with start"),
         ({}, "body: date, or start and end, is required"),
     ],
     ids=["future end", "future date", "too long", "no end", "nothing"],
@@ -486,9 +506,7 @@ def test_a_presigned_url_downloads_the_file_over_http(moto_server: str, monkeypa
     orphan = feed.orphan(D23, "14")
 
     # When the API hands out the URL of a file and the caller fetches it with plain HTTP
-    status, body = post(
-        "getfeedfile", FEED | {"date": "2026-11-23", "format": "jsonl", "fileName": file_name(D23, "14")}
-    )
+    status, body = post("getfeedfile", FEED | {"date": D23_, "format": "jsonl", "fileName": file_name(D23, "14")})
     assert status == 200 and body["url"].startswith(f"{moto_server}/")
     download = requests.get(body["url"], timeout=10)
 
@@ -496,16 +514,16 @@ def test_a_presigned_url_downloads_the_file_over_http(moto_server: str, monkeypa
     assert download.status_code == 200
     assert download.content == feed.bodies[file_name(D23, "14")]
     rows = [json.loads(line) for line in gzip.decompress(download.content).splitlines()]
-    assert len(rows) == 40 and list(rows[0]) == list(COLUMNS) and (rows[0]["dt"], rows[0]["hr"]) == ("2026-11-23", "14")
+    assert len(rows) == 40 and list(rows[0]) == list(COLUMNS) and (rows[0]["dt"], rows[0]["hr"]) == (D23_, "14")
 
     # And the parquet file of the other hour downloads as well
     _, parquet = post(
         "getfeedfile",
-        FEED | {"date": "2026-11-23", "format": "parquet", "fileName": file_name(D23, "15", FeedFormat.PARQUET)},
+        FEED | {"date": D23_, "format": "parquet", "fileName": file_name(D23, "15", FeedFormat.PARQUET)},
     )
     assert requests.get(parquet["url"], timeout=10).content == feed.bodies[file_name(D23, "15", FeedFormat.PARQUET)]
 
     # And an object in the bucket that the manifest does not name gets no URL
     assert feed.s3.get_object(Bucket=BUCKET, Key=feed_layout.file_key(FeedFormat.JSONL, f"{D23}T14", orphan))
-    status, refused = post("getfeedfile", FEED | {"date": "2026-11-23", "fileName": orphan})
+    status, refused = post("getfeedfile", FEED | {"date": D23_, "fileName": orphan})
     assert (status, refused["error"]["code"]) == (404, "404-03")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 
 from connect_transcribe.delivery.signing import verify
 from connect_transcribe.models.api import Role
@@ -149,7 +150,9 @@ def test_a_400_goes_to_the_dlq_without_retries(configure, server_tls, pki, deliv
         deliver = configure(receiver.url, {"caBundlePem": pki.ca_pem})
 
         # When it is delivered (first receive)
+        before = datetime.now(UTC)
         response = deliver(sqs_event(sqs_record(message)))
+        after = datetime.now(UTC)
 
     # Then one attempt only, and the DLQ holds the original body with the error, not the transcript
     assert failed_ids(response) == []
@@ -162,7 +165,7 @@ def test_a_400_goes_to_the_dlq_without_retries(configure, server_tls, pki, deliv
     assert attributes["httpStatus"]["StringValue"] == "400"
     assert attributes["attempts"]["StringValue"] == "1"
     assert attributes["utteranceId"]["StringValue"] == message.utterance_id
-    assert attributes["failedAt"]["StringValue"].startswith(time.strftime("%Y-"))
+    assert before <= datetime.fromisoformat(attributes["failedAt"]["StringValue"]) <= after  # an aware UTC instant
     # And one structured error line and a WebhookFailed metric, with no transcript text anywhere in the output
     metrics_output = capsys.readouterr().out
     [error] = [r for r in caplog.records if r.levelname == "ERROR"]

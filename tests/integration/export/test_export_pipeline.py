@@ -15,24 +15,28 @@ import boto3
 import pyarrow.parquet as pq
 import pytest
 from connect_transcribe.adapters.dynamodb_gateway import DynamoDbGatewayStore
+from connect_transcribe.logic.export_plan import InvalidExport
 from connect_transcribe.models.api import Role
 from connect_transcribe.models.feed import COLUMNS, DayManifest
 
 from functions.export_commit import handler as commit
 from functions.export_hour import handler as hour
 from functions.export_plan import handler as plan
+from tests.clock import TODAY, YESTERDAY, at, days_ago
 from tests.conftest import AwsResources
 from tests.factories import lambda_context
 from tests.feed_factories import epoch_ms, utterance
 
+pytestmark = pytest.mark.usefixtures("frozen_now")  # plans are checked against the clock (retention, future)
 BUCKET = "feed-bucket"
+DAY = YESTERDAY.isoformat()  # what the 02:00 schedule of TODAY exports
 SCHEDULED_EVENT = {
     "version": "0",
     "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
     "detail-type": "Scheduled Event",
     "source": "aws.events",
     "account": "123456789012",
-    "time": "2026-11-24T02:00:00Z",
+    "time": f"{TODAY}T02:00:00Z",
     "region": "us-east-1",
     "resources": ["arn:aws:events:us-east-1:123456789012:rule/export"],
     "detail": {},
@@ -93,25 +97,25 @@ def data_keys(s3: Any) -> set[str]:
 
 def test_the_schedule_exports_exactly_the_previous_days_utterances(aws: AwsResources, feed: Any) -> None:
     # Given utterances either side of midnight and spread over the day, across more than one page per shard
-    inside = ["2026-11-23T00:00:00.000", "2026-11-23T23:59:59.999"] + [
-        f"2026-11-23T{h:02d}:{m:02d}:07.5" for h in (3, 14) for m in range(0, 60, 1)
+    inside = [at(YESTERDAY, "00:00:00.000"), at(YESTERDAY, "23:59:59.999")] + [
+        at(YESTERDAY, f"{h:02d}:{m:02d}:07.5") for h in (3, 14) for m in range(0, 60, 1)
     ]
     ids = store_messages(aws, inside)
-    store_messages(aws, ["2026-11-22T23:59:59.999", "2026-11-24T00:00:00.000"], guid="contact-2")
-    # When the 02:00 schedule fires on the 24th
+    store_messages(aws, [at(days_ago(2), "23:59:59.999"), at(TODAY, "00:00:00.000")], guid="contact-2")
+    # When the 02:00 schedule fires today
     result = run_state_machine(SCHEDULED_EVENT)
-    # Then the 23rd holds exactly that day's utterances, once each
-    rows = jsonl_rows(feed, "2026-11-23")
+    # Then yesterday holds exactly that day's utterances, once each
+    rows = jsonl_rows(feed, DAY)
     assert sorted(r["utterance_id"] for r in rows) == sorted(ids)
-    assert result["rows"] == len(ids) and result["dates"] == ["2026-11-23"]
+    assert result["rows"] == len(ids) and result["dates"] == [DAY]
     # in publication order within each hour, in files of at most 40 rows, each in its partition
-    found = manifest(feed, "2026-11-23")
+    found = manifest(feed, DAY)
     assert [f.rows for f in found.files("jsonl", "14")] == [40, 20]  # type: ignore[arg-type]
     for file in found.files("jsonl"):  # type: ignore[arg-type]
-        assert f"/dt=2026-11-23/hr={file.name[22:24]}/" in file.key
+        assert f"/dt={DAY}/hr={file.name[22:24]}/" in file.key
     hour_14 = [r for r in rows if r["hr"] == "14"]
     assert [r["created_at_ms"] for r in hour_14] == sorted(r["created_at_ms"] for r in hour_14)
-    assert rows[0]["created_ts"] == "2026-11-23T00:00:00.000Z" and rows[-1]["created_ts"] == "2026-11-23T23:59:59.999Z"
+    assert rows[0]["created_ts"] == f"{DAY}T00:00:00.000Z" and rows[-1]["created_ts"] == f"{DAY}T23:59:59.999Z"
     # the Parquet files hold the same rows
     parquet = []
     for file in found.files("parquet"):  # type: ignore[arg-type]
@@ -119,44 +123,50 @@ def test_the_schedule_exports_exactly_the_previous_days_utterances(aws: AwsResou
         parquet += pq.read_table(io.BytesIO(body)).to_pylist()
     assert parquet == rows and list(parquet[0]) == list(COLUMNS)
     # and nothing of the neighbouring days was exported
-    assert not any(k for k in data_keys(feed) if "dt=2026-11-23" not in k)
+    assert not any(k for k in data_keys(feed) if f"dt={DAY}" not in k)
 
 
 def test_re_running_the_day_replaces_its_files_atomically_without_duplicates(aws: AwsResources, feed: Any) -> None:
-    store_messages(aws, [f"2026-11-23T10:{m:02d}:00" for m in range(50)])
+    store_messages(aws, [at(YESTERDAY, f"10:{m:02d}:00") for m in range(50)])
     run_state_machine(SCHEDULED_EVENT)
     first_keys = data_keys(feed)
     # When a late utterance is stored and the day is exported again (as an operator would, by date)
-    store_messages(aws, ["2026-11-23T10:59:00"], guid="contact-late")
-    run_state_machine({"date": "2026-11-23"})
+    store_messages(aws, [at(YESTERDAY, "10:59:00")], guid="contact-late")
+    run_state_machine({"date": DAY})
     # Then only the second run's files remain, holding every utterance once
-    rows = jsonl_rows(feed, "2026-11-23")
+    rows = jsonl_rows(feed, DAY)
     assert len(rows) == 51 == len({r["utterance_id"] for r in rows})
     assert not first_keys & data_keys(feed)
-    named = {f.key for fmt in ("jsonl", "parquet") for f in manifest(feed, "2026-11-23").files(fmt)}  # type: ignore[arg-type]
+    named = {f.key for fmt in ("jsonl", "parquet") for f in manifest(feed, DAY).files(fmt)}  # type: ignore[arg-type]
     assert data_keys(feed) == named
     symlink = feed.get_object(
-        Bucket=BUCKET, Key="_symlinks/utterances/version=1/format=jsonl/dt=2026-11-23/hr=10/symlink.txt"
+        Bucket=BUCKET, Key=f"_symlinks/utterances/version=1/format=jsonl/dt={DAY}/hr=10/symlink.txt"
     )["Body"].read()
-    assert symlink.decode().split() == [
-        f"s3://{BUCKET}/{f.key}" for f in manifest(feed, "2026-11-23").files("jsonl", "10")
-    ]  # type: ignore[arg-type]
+    assert symlink.decode().split() == [f"s3://{BUCKET}/{f.key}" for f in manifest(feed, DAY).files("jsonl", "10")]  # type: ignore[arg-type]
 
 
 def test_an_interval_export_covers_the_hours_it_touches_across_midnight(aws: AwsResources, feed: Any) -> None:
-    ids = store_messages(aws, ["2026-11-23T23:10:00", "2026-11-24T00:20:00"])
-    store_messages(aws, ["2026-11-23T22:59:59", "2026-11-24T01:00:00"], guid="outside")
-    result = run_state_machine({"start": "2026-11-23T23:30:00Z", "end": "2026-11-24T00:30:00Z"})
-    assert result["dates"] == ["2026-11-23", "2026-11-24"] and result["hours"] == 2
-    assert sorted(manifest(feed, "2026-11-23").hours) == ["23"]
-    assert sorted(manifest(feed, "2026-11-24").hours) == ["00"]
-    exported = [r["utterance_id"] for day in ("2026-11-23", "2026-11-24") for r in jsonl_rows(feed, day)]
+    ids = store_messages(aws, [at(YESTERDAY, "23:10:00"), at(TODAY, "00:20:00")])
+    store_messages(aws, [at(YESTERDAY, "22:59:59"), at(TODAY, "01:00:00")], guid="outside")
+    result = run_state_machine({"start": f"{DAY}T23:30:00Z", "end": f"{TODAY}T00:30:00Z"})
+    assert result["dates"] == [DAY, TODAY.isoformat()] and result["hours"] == 2
+    assert sorted(manifest(feed, DAY).hours) == ["23"]
+    assert sorted(manifest(feed, TODAY.isoformat()).hours) == ["00"]
+    exported = [r["utterance_id"] for day in (DAY, TODAY.isoformat()) for r in jsonl_rows(feed, day)]
     assert exported == ids
 
 
 def test_an_empty_day_is_exported_as_24_empty_hours(aws: AwsResources, feed: Any) -> None:
     result = run_state_machine(SCHEDULED_EVENT)
-    found = manifest(feed, "2026-11-23")
+    found = manifest(feed, DAY)
     assert result["rows"] == 0 and len(found.hours) == 24 and found.files("jsonl") == []  # type: ignore[arg-type]
     assert data_keys(feed) == set()
     assert not feed.list_objects_v2(Bucket=BUCKET, Prefix="_runs/").get("Contents")
+
+
+def test_a_day_past_the_message_retention_is_never_planned(aws: AwsResources, feed: Any) -> None:
+    # Given a re-run asked for a day whose messages may have expired from the table (7 days)
+    # When it is planned, then it is refused, and the day's files (whatever they hold) stay as they are
+    with pytest.raises(InvalidExport, match=r"is past the message retention \(7 days\)"):
+        run_state_machine({"date": days_ago(8).isoformat()})
+    assert data_keys(feed) == set()
