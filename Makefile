@@ -18,13 +18,14 @@ CDK_ARGS ?=
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(shell node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/')
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: help install test synth lint format deploy diff clean demo bench bench-speech bench-kvs bench-gateway bench-delivery bench-e2e bench-export speech-data
+.PHONY: help install test test-any-date synth lint format deploy diff clean demo bench bench-speech bench-kvs bench-gateway bench-delivery bench-e2e bench-export speech-data
 
 help:
 	@echo "make demo      install, then run a two-party call through the whole pipeline locally (DEMO_ARGS='--speed 2')"
 	@echo "make install   create .venv, install pinned packages, Lambda wheels (deps + export layers) and the CDK CLI (aws-cdk@2)"
 	@echo "make synth     synthesize the CloudFormation template offline (no Docker, no AWS credentials)"
 	@echo "make test      run the test suite (unit, integration with moto, infrastructure)"
+	@echo "make test-any-date  the date-sensitive tests under a shifted clock: +400 days, and just before a UTC midnight"
 	@echo "make lint      ruff + mypy"
 	@echo "make deploy    cdk deploy into the account of your current AWS credentials"
 	@echo "make bench     run the benchmarks (bench-kvs, bench-gateway, bench-delivery, bench-e2e, bench-export, bench-speech)"
@@ -50,6 +51,23 @@ synth: install
 
 test: install
 	$(PY) -m pytest
+
+# Tests that involve dates, hours, retention, schedules, TTLs, certificates or tokens: every unit and integration
+# test except those that only stream audio through the speech engine in real time, plus the end-to-end pipeline
+# (it exports the call by date). They run under Debian's libfaketime twice: 400 days ahead in UTC-11, and from
+# 2 minutes before the next UTC midnight (the run crosses it) in UTC+14, so neither the date, the hour nor the
+# machine's time zone can decide an outcome. The monotonic clock stays real: see tests/faketime/sitecustomize.py.
+CLOCK_TESTS := tests/unit tests/integration tests/e2e/test_pipeline.py --ignore=tests/integration/gateway \
+	--ignore=tests/integration/speech --ignore=tests/integration/media --ignore=tests/integration/bench
+# Offsets (not '@' start times, which libfaketime restarts in every child process) keep one wall clock across the
+# processes a test starts.
+SHIFTED := PYTHONPATH=$(CURDIR)/tests/faketime FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f
+
+test-any-date: install
+	@command -v faketime >/dev/null || { echo "faketime is required: apt-get install faketime"; exit 1; }
+	TZ=Pacific/Pago_Pago $(SHIFTED) +400d $(PY) -m pytest -q $(CLOCK_TESTS)
+	to_midnight=$$(( $$(date -u -d 'tomorrow 00:00' +%s) - $$(date -u +%s) - 120 )); \
+		TZ=Pacific/Kiritimati $(SHIFTED) +$${to_midnight}s $(PY) -m pytest -q $(CLOCK_TESTS)
 
 lint: install
 	$(VENV)/bin/ruff check .
