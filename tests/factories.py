@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import uuid
 from typing import Any
 
@@ -13,6 +14,13 @@ STREAM_ARN = "arn:aws:kinesisvideo:us-east-1:123456789012:stream/connect-demo-co
 OTHER_STREAM_ARN = "arn:aws:kinesisvideo:us-east-1:123456789012:stream/connect-demo-contact-9z8y/1700000000999"
 START_PATH = "/mg-autotranscribe/v1/start-streaming"
 STOP_PATH = "/mg-autotranscribe/v1/stop-streaming"
+
+
+def unused_port() -> int:
+    """A loopback port nothing listens on (the OS's pick, released at once)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def new_guid() -> str:

@@ -4,7 +4,6 @@ on a loopback HTTP server (SigV4 required), and against an API that is down, slo
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from functions.api.handler import handler as api_handler
 from functions.connect_start import handler as connect_start
 from functions.connect_stop import handler as connect_stop
 from tests.conftest import AwsResources
-from tests.factories import STREAM_ARN, connect_event, lambda_context
+from tests.factories import STREAM_ARN, connect_event, lambda_context, unused_port
 
 
 def configure(monkeypatch: pytest.MonkeyPatch, base_url: str, **env: str) -> None:
@@ -92,14 +91,8 @@ def test_contact_id_source_is_taken_from_configuration(api_url: str, api_env: Aw
     assert {item["pk"] for item in api_env.items()} == {"CONV#first-leg"}
 
 
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_api_down_is_an_error_result_quickly(monkeypatch) -> None:
-    configure(monkeypatch, f"http://127.0.0.1:{closed_port()}")
+    configure(monkeypatch, f"http://127.0.0.1:{unused_port()}")
     began = time.monotonic()
     result = start(connect_event())
     assert (result["status"], result["errorCode"]) == ("error", "UNAVAILABLE")
@@ -210,7 +203,7 @@ def test_api_secret_mode_without_a_secret_is_a_config_error(monkeypatch) -> None
 
 
 def test_a_failed_flow_request_emits_the_alarmed_metric(monkeypatch, capsys) -> None:
-    configure(monkeypatch, f"http://127.0.0.1:{closed_port()}")
+    configure(monkeypatch, f"http://127.0.0.1:{unused_port()}")
     start(connect_event())
     emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     names = {m["Name"] for record in emitted for d in record["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}

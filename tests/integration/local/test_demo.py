@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import requests
 from connect_transcribe import cli
 from connect_transcribe.local import demo
+
+from tests.factories import unused_port
 
 
 def test_demo_plays_a_call_and_prints_live_transcripts_summary_and_after_call_transcript(
@@ -30,17 +37,11 @@ def test_demo_plays_a_call_and_prints_live_transcripts_summary_and_after_call_tr
 
 def test_local_up_serves_local_play(capsys: pytest.CaptureFixture[str]) -> None:
     stop = threading.Event()
-    port = 4600 + int(time.time()) % 300
+    port = unused_port()
     thread = threading.Thread(target=demo.up, kwargs={"control_port": port, "stop": stop}, daemon=True)
     thread.start()
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                requests.get(f"http://127.0.0.1:{port}/", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+        wait_for_control(port)
         assert demo.play(demo.SAMPLE_CALL, contact_id="local-play-1", speed=4.0, control_port=port) == 0
     finally:
         stop.set()
@@ -55,3 +56,75 @@ def test_local_up_serves_local_play(capsys: pytest.CaptureFixture[str]) -> None:
 def test_play_without_a_running_stack_says_how_to_start_one(capsys: pytest.CaptureFixture[str]) -> None:
     assert demo.play(demo.SAMPLE_CALL, control_port=1) == 2
     assert "connect-transcribe local up" in capsys.readouterr().err
+
+
+def wait_for_control(port: int, process: subprocess.Popen[str] | None = None, timeout: float = 60) -> None:
+    """Until `local up` answers on its control port (it opens it once the whole stack is up)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process is None or process.poll() is None, process.communicate()
+        try:
+            requests.get(f"http://127.0.0.1:{port}/", timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    raise AssertionError(f"local up did not open its control port within {timeout:g} s")
+
+
+def children(pid: int) -> list[tuple[int, str]]:
+    """(pid, command line) of the process's children, from /proc."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            found.append((int(child), cmdline))
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"  # a zombie has exited
+
+
+# A shell starts a background job (`connect-transcribe local up &`) with SIGINT ignored; exec keeps that.
+AS_BACKGROUND_JOB = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); os.execv(sys.executable, sys.argv[1:])"
+)
+
+
+@pytest.mark.parametrize(
+    ("signum", "background"),
+    [(signal.SIGTERM, False), (signal.SIGINT, False), (signal.SIGINT, True)],
+    ids=["SIGTERM", "SIGINT", "SIGINT to a background job"],
+)
+def test_local_up_stops_the_whole_stack_on_a_signal(signum: signal.Signals, background: bool) -> None:
+    # Given `connect-transcribe local up` running in its own session, with its media gateway worker process
+    port = unused_port()
+    command = [sys.executable, "-m", "connect_transcribe.cli", "local", "up", "--control-port", str(port)]
+    process = subprocess.Popen(
+        [sys.executable, "-c", AS_BACKGROUND_JOB, *command] if background else command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        wait_for_control(port, process)
+        [worker] = [pid for pid, cmdline in children(process.pid) if "connect_transcribe.gateway" in cmdline]
+
+        # When only the parent gets the signal (kill <pid>, a service manager, a CI runner)
+        process.send_signal(signum)
+        out, err = process.communicate(timeout=90)
+
+        # Then it stops the stack, worker included, and exits cleanly
+        assert process.returncode == 0, err
+        assert not running(worker)
+        assert f"stopping ({signum.name})" in err
+        assert "Ctrl-C to stop." in out
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -51,11 +54,37 @@ def add_commands(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.command == "demo":
-        return demo(args.call, speed=args.speed, calls=args.calls, webhook=args.webhook)
-    if args.local_command == "up":
-        return up(webhook=args.webhook, control_port=args.control_port)
-    return play(args.call, contact_id=args.contact_id, speed=args.speed, control_port=args.control_port)
+    if args.command == "local" and args.local_command == "play":
+        return play(args.call, contact_id=args.contact_id, speed=args.speed, control_port=args.control_port)
+    with stop_on_signals():
+        try:
+            if args.command == "demo":
+                return demo(args.call, speed=args.speed, calls=args.calls, webhook=args.webhook)
+            return up(webhook=args.webhook, control_port=args.control_port)
+        except KeyboardInterrupt:
+            print("\nstopped", file=sys.stderr)
+            return 130
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """SIGTERM (kill, systemd, a CI runner) and SIGINT stop the stack exactly as Ctrl-C does, so the `with
+    LocalStack` blocks unwind and the worker process is stopped with everything else. Python's default SIGTERM
+    ends the process at once, and a shell starts background jobs with SIGINT ignored: both would orphan the
+    worker. Signals only reach the main thread, so elsewhere (tests driving `up` in a thread) this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def load_call(path: Path, out: TextIO = sys.stderr) -> tuple[bytes, bytes]:
@@ -141,8 +170,8 @@ def up(*, webhook: str | None = None, control_port: int = CONTROL_PORT, stop: th
         print("Ctrl-C to stop.", flush=True)
         try:
             stop.wait()
-        except KeyboardInterrupt:
-            print("\nstopping...", file=sys.stderr)
+        except KeyboardInterrupt as signalled:
+            print(f"\nstopping ({signalled or 'SIGINT'})...", file=sys.stderr, flush=True)
         finally:
             control.shutdown()
     return 0

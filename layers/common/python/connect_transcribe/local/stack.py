@@ -142,6 +142,14 @@ class LocalStack:
     # -- lifecycle ---------------------------------------------------------------------------------------------------
 
     def start(self) -> LocalStack:
+        """Everything is up when it returns; if any part fails to start (or Ctrl-C), what did start is stopped."""
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> LocalStack:
         from moto.server import ThreadedMotoServer  # dev dependency: local mode and tests only
 
         self._saved_env = dict(os.environ)
@@ -260,13 +268,18 @@ class LocalStack:
             self.worker.wait(10)
 
     def stop_worker(self) -> None:
-        """SIGTERM: the worker hands its sessions over and exits."""
+        """SIGTERM: the worker hands its sessions over and exits. It is never left running: after 60 s, or when
+        the wait is interrupted (a second Ctrl-C), it is killed."""
         if self.worker is not None and self.worker.poll() is None:
             self.worker.terminate()
             try:
                 self.worker.wait(60)
             except subprocess.TimeoutExpired:
-                self.worker.kill()
+                pass
+            finally:
+                if self.worker.poll() is None:
+                    self.worker.kill()
+                    self.worker.wait()
 
     # -- calls -------------------------------------------------------------------------------------------------------
 
