@@ -6,9 +6,13 @@ import uuid
 
 import pytest
 from connect_transcribe.gateway.session import Outcome
+from connect_transcribe.logic.redaction import Redactor
 from connect_transcribe.models.api import Role
 from connect_transcribe.models.session import SessionState
 from connect_transcribe.models.utterance import UtteranceMessage
+from connect_transcribe.settings import RedactionOutput
+from connect_transcribe.speech.engine import StreamOptions, WhisperEngine
+from connect_transcribe.speech.recognizer import Utterance
 
 from bench.speech.reference import Call, load_call, word_errors
 from tests.integration.gateway.conftest import SAMPLE, Gateway, ListMetrics, wait_for
@@ -95,28 +99,54 @@ def test_stop_mid_call_drains_to_the_stop_point_and_writes_the_summary(gateway: 
         assert participant.summary.transcripts == len([m for m in messages if m.role is role])
 
 
+def engine_transcript(engine: WhisperEngine, call: Call, from_ms: int) -> list[tuple[str, int, int, str]]:
+    """What the speech engine itself makes of each participant's audio from `from_ms` on, fed straight in as the
+    gateway feeds it (64 ms blocks) and redacted as it publishes: (role, start, end, text) in conversation time."""
+    redactor, found = Redactor(), []
+    for role in Role:
+        pcm = call.pcm(role.value)[from_ms * 16 :]
+        heard: list[Utterance] = []
+        stream = engine.stream(StreamOptions(offset_ms=from_ms), heard.append)
+        for offset in range(0, len(pcm), 1024):
+            stream.feed(pcm[offset : offset + 1024])
+        stream.flush()
+        found += [
+            (role.value, u.start_ms, u.end_ms, redactor.output(u.text, RedactionOutput.REDACTED).text) for u in heard
+        ]
+    return sorted(found)
+
+
 def test_pause_then_resume_continues_sequences_without_repeating_audio(gateway: Gateway, call: Call) -> None:
     worker = gateway.worker()
-    guid, arn, _ = play(gateway, call)
+    guid = str(uuid.uuid4())
+    arn, producer = gateway.call(guid, call.pcm("customer"), call.pcm("agent"))
+    gateway.start(guid, arn, producer.first_fragment_number)
     wait_for(lambda: gateway.clock.now_ms() - gateway.conversation(guid).created_at_ms >= 9_000, 30, "9 s of call")
     gateway.stop(guid)
     assert gateway.wait_finished(guid, worker) is Outcome.DRAINED
     paused = gateway.messages(guid)
-    # When the flow starts streaming again (a resume: new generation, NOW)
-    wait_for(lambda: gateway.clock.now_ms() - gateway.conversation(guid).created_at_ms >= 18_000, 30, "18 s of call")
-    gateway.start(guid, arn, None)
+    # When the flow starts streaming again 18 s into the call: a new generation, from the fragment Connect names
+    # then (its StartFragmentNumber), so the resume point is the same on every run, however busy the machine
+    resume_fragment = 18
+    resume_ms = resume_fragment * producer.fragment_span_ms
+    wait_for(lambda: len(producer.fragment_numbers) > resume_fragment, 30, "the fragment at 18 s")
+    gateway.start(guid, arn, producer.fragment_numbers[resume_fragment])
     assert gateway.conversation(guid).generation == 2
     wait_for(lambda: len([g for g, _ in worker.finished if g == guid]) == 2, 60, "the resumed session to end")
     # Then utterances after the resume continue each participant's sequence and the conversation's timeline
     messages = gateway.messages(guid)
     resumed = [m for m in messages if m.generation == 2]
-    assert paused and resumed
+    assert paused and {m.role for m in resumed} == set(Role)
     assert {m.utterance_id for m in paused} <= {m.utterance_id for m in messages}
     for role in Role:
         mine = [m.sequence for m in messages if m.role is role]
         assert sorted(mine) == list(range(1, len(mine) + 1))
-    assert min(m.start_ms for m in resumed) >= 16_500  # nothing from the paused stretch (9-18 s of the call)
-    assert any("balance is" in m.text.lower() for m in resumed)
+    assert min(m.start_ms for m in resumed) >= resume_ms  # nothing from the paused stretch (9-18 s of the call)
+    for m in resumed:  # each lies on something the participant said then, in the conversation's time
+        assert any(u.role == m.role.value and u.start_ms < m.end_ms and m.start_ms < u.end_ms for u in call.utterances)
+    # and they are exactly what the engine makes of the audio from the resume point on: nothing lost or repeated
+    published = sorted((m.role.value, m.start_ms, m.end_ms, m.text) for m in resumed)
+    assert published == engine_transcript(gateway.engine, call, resume_ms)
     assert gateway.conversation(guid).state is SessionState.STOPPED
 
 

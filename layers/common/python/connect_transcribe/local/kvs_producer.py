@@ -68,6 +68,11 @@ class KvsProducer:
         self._fragment_start_ms: int | None = None  # of the open fragment
         self._pending = (b"", b"")  # fed but not yet a whole block
 
+    @property
+    def fragment_span_ms(self) -> int:
+        """A fragment holds whole blocks: fragment_ms rounded up to them (1000 -> 1024 ms with 64 ms blocks)."""
+        return -(-self.fragment_ms // self.block_ms) * self.block_ms
+
     # -- whole recordings -----------------------------------------------------------------------------------------
 
     def play_pcm(self, customer: bytes, agent: bytes) -> None:
