@@ -2,6 +2,9 @@
 media gateway worker process → SQS → webhook Lambda handler → webhook receiver). For every utterance, the latency
 from the end of its speech in the audio to its receipt at the webhook; CPU and RSS per call; the largest N with
 p95 ≤ 1 s, with the KVS server delivering block by block (as produced) and a whole ~1 s fragment at a time.
+Next to it, per run, where that latency went, stage by stage (p50 / p95): the timings each utterance carries in
+the conversation table (endpoint wait, decode queue, decode, publish queue, redaction), and from the webhook's
+receipt what came after its publication (publish + delivery) and what no stage accounts for (KVS ingest, rest).
 
     python -m bench.e2e.bench [--calls 1 5 10 20] [--modes block fragment] [--stagger 0.3] [--quick]
 """
@@ -14,15 +17,18 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import boto3
 from aws_lambda_powertools.utilities import parameters
+from connect_transcribe.adapters.dynamodb_gateway import DynamoDbGatewayStore
 from connect_transcribe.local.kvs_producer import BYTES_PER_MS, KvsProducer
-from connect_transcribe.local.stack import LocalStack, PlayedCall
+from connect_transcribe.local.stack import REGION, LocalStack, PlayedCall
 from connect_transcribe.local.webhook_receiver import Received
 from connect_transcribe.models.session import SessionState
+from connect_transcribe.models.utterance import UtteranceMessage
 
 from bench.speech.reference import load_call
 
@@ -37,6 +43,17 @@ WARMUP_BYTES = 9_500 * BYTES_PER_MS
 WARMUP_SPEED = 8.0
 # --quick (a smoke run for the tests): the first 16 s (three reference utterances), cut in a pause.
 QUICK_MS = 16_000
+# (key, column): the stages of end of speech -> webhook, in the order they happen
+STAGES = (
+    ("endpoint_wait", "endpoint wait"),
+    ("queue_wait", "decode queue"),
+    ("decode", "decode"),
+    ("fallback", "of which fallback"),
+    ("publish_queue", "publish queue"),
+    ("redact", "redact"),
+    ("publish_delivery", "publish + delivery"),
+    ("rest", "KVS ingest + rest"),
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +69,7 @@ class RunResult:
     worker_rss_mb: float  # the worker's peak during the run
     local_rss_mb: float  # this process's peak during the run
     rss_growth_mb: float  # both peaks minus both processes' RSS before the calls (model and runtime excluded)
+    stages: dict[str, tuple[float, ...]] = field(default_factory=dict)  # per STAGES key: one value per utterance
 
     @property
     def p50(self) -> float:
@@ -153,13 +171,22 @@ def run(
         received = list(stack.receiver.received)
         duplicates = stack.receiver.duplicates - duplicates0
         stack.kill_worker()  # every session has finished: no handover to wait for
+        # the webhook body carries no timings (its format is fixed): the stored messages do
+        store = DynamoDbGatewayStore(boto3.resource("dynamodb", region_name=REGION).Table(os.environ["TABLE_NAME"]))
+        stored = {m.utterance_id: m for c, _ in played for m in store.messages(c.contact_id)}
 
     latencies: list[float] = []
     per_call: list[int] = []
+    stages: dict[str, list[float]] = {key: [] for key, _ in STAGES}
     for played_call, _ in played:
         mine = [r for r in received if r.body["externalConversationId"] == played_call.contact_id]
         per_call.append(len(mine))
         latencies += [latency_ms(r, played_call.audio_start_ms) for r in mine]
+        for r in mine:
+            message = stored.get(r.body["utteranceId"])
+            if message is not None and message.timings is not None:
+                for key, value in stage_times(r, message, latency_ms(r, played_call.audio_start_ms)).items():
+                    stages[key].append(value)
     return RunResult(
         mode=mode,
         calls=n_calls,
@@ -172,7 +199,28 @@ def run(
         worker_rss_mb=worker_rss,
         local_rss_mb=local_rss,
         rss_growth_mb=worker_rss + local_rss - rss0,
+        stages={key: tuple(values) for key, values in stages.items()},
     )
+
+
+def stage_times(received: Received, message: UtteranceMessage, total_ms: float) -> dict[str, float]:
+    """One utterance's stages (ms). The stored copy is written before its own publish completes, so publish and
+    delivery show as one stage: the webhook's receipt minus the message's publication time (taken just before
+    redaction). The rest (KVS ingest, clocks, anything unmeasured) is what the stages leave of the total."""
+    t = message.timings
+    assert t is not None
+    out = {
+        "endpoint_wait": t.endpoint_wait_ms,
+        "queue_wait": t.queue_wait_ms,
+        "decode": t.decode_ms,
+        "publish_queue": t.publish_queue_ms,
+        "redact": t.redact_ms,
+        "publish_delivery": max(0.0, received.arrived_at * 1000 - message.published_at_ms - t.redact_ms),
+    }
+    out["rest"] = total_ms - sum(out.values())
+    if t.fallback_ms > 0:
+        out["fallback"] = t.fallback_ms
+    return out
 
 
 def latency_ms(received: Received, audio_start_ms: int) -> float:
@@ -231,6 +279,11 @@ def main(argv: list[str] | None = None) -> list[RunResult]:
                     f"  {mode}/{n}: per call {list(r.per_call)}, failed {r.failed_calls}, duplicates {r.duplicates}",
                     file=sys.stderr,
                 )
+    print("\nWhere the latency went, per stage, p50 / p95 (ms; fallback only where it ran, with its count):\n")
+    print(f"| KVS delivery | calls | {' | '.join(name for _, name in STAGES)} |")
+    print(f"|---|---|{'---|' * len(STAGES)}")
+    for r in results:
+        print(_stage_row(r))
     print(f"\n1-min load average: {load0:.2f} before, {os.getloadavg()[0]:.2f} after (other work skews the figures)\n")
     for mode in modes:
         runs = [r for r in results if r.mode == mode]
@@ -242,6 +295,18 @@ def main(argv: list[str] | None = None) -> list[RunResult]:
         verdict = "met" if target[0].p95 <= TARGET_P95_MS else "MISSED"
         print(f"- target p95 ≤ {TARGET_P95_MS:.0f} ms at {TARGET_CALLS} calls, block-level: {verdict}")
     return results
+
+
+def _stage_row(r: RunResult) -> str:
+    cells = []
+    for key, _ in STAGES:
+        values = r.stages.get(key, ())
+        if not values:
+            cells.append("—")
+            continue
+        cell = f"{statistics.median(values):.0f} / {percentile(values, 95):.0f}"
+        cells.append(f"{cell} ({len(values)})" if key == "fallback" else cell)
+    return f"| {r.mode} | {r.calls} | {' | '.join(cells)} |"
 
 
 def _row(r: RunResult) -> str:

@@ -26,6 +26,14 @@ def test_quick_end_to_end_benchmark_measures_every_utterance_of_a_real_time_call
     assert 0 < r.p50 <= r.p95 <= r.max
     # and CPU and memory were measured for the run
     assert r.cpu_s > 0 and r.worker_rss_mb > 0 and r.local_rss_mb > 0
-    # and the table and the verdict are printed
+    # and where the latency went, stage by stage, from the timings the stored messages carry
+    for key in ("endpoint_wait", "queue_wait", "decode", "publish_queue", "redact", "publish_delivery", "rest"):
+        assert len(r.stages[key]) == len(r.latencies_ms), key
+    assert bench.statistics.median(r.stages["endpoint_wait"]) == 288  # 300 ms of silence, in 32 ms windows
+    assert all(v > 0 for v in r.stages["decode"]) and all(v >= 0 for v in r.stages["publish_delivery"])
+    # the stages account for the latency: what is left (KVS ingest, clocks) is small with block delivery
+    assert all(abs(v) < 500 for v in r.stages["rest"]), r.stages["rest"]
+    # and the tables and the verdict are printed
     assert "| block | 1 | " in out
+    assert "| KVS delivery | calls | endpoint wait | decode queue | decode |" in out
     assert "block-level delivery: largest N with p95 ≤ 1 s:" in out

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from connect_transcribe.delivery.signing import verify
 from connect_transcribe.models.api import Role
+from connect_transcribe.models.utterance import UtteranceTimings
 
 from tests.delivery_factories import sqs_event, sqs_record, utterance, with_tokens
 from tests.integration.delivery.conftest import failed_ids
@@ -61,6 +62,47 @@ def test_delivers_the_documented_body_and_headers(configure, server_tls, pki, de
         },
     }
     assert delivery_aws.dead_letters() == []
+
+
+def test_delivery_and_end_to_end_times_are_emitted_and_timings_stay_out_of_the_body(
+    configure, server_tls, pki, capsys
+) -> None:
+    # Given a message as the gateway queues it: stage timings, stamped just before the SQS send
+    now_ms = int(time.time() * 1000)
+    timings = UtteranceTimings(
+        endpoint_wait_ms=288, queue_wait_ms=3, decode_ms=41, first_pass_ms=38, redact_ms=0.2, enqueued_at_ms=now_ms - 40
+    )
+    message = utterance(1, audio_timestamp_ms=now_ms - 500, timings=timings)
+    with Receiver(server_tls()) as receiver:
+        deliver = configure(receiver.url, {"caBundlePem": pki.ca_pem})
+        capsys.readouterr()
+
+        # When it is delivered
+        before = time.time() * 1000
+        assert failed_ids(deliver(sqs_event(sqs_record(message)))) == []
+        after = time.time() * 1000
+
+    # Then the EMF document has DeliveryMs (enqueue -> 2xx) and EndToEndMs (end of speech -> 2xx)
+    docs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    [doc] = [d for d in docs if "DeliveryMs" in d]
+    names = {m["Name"]: m["Unit"] for d in docs for m in d["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+    assert names["DeliveryMs"] == names["EndToEndMs"] == "Milliseconds"
+    [delivery_ms], [end_to_end_ms] = doc["DeliveryMs"], doc["EndToEndMs"]
+    assert timings.enqueued_at_ms is not None
+    assert before - timings.enqueued_at_ms - 1 <= delivery_ms <= after - timings.enqueued_at_ms + 1
+    assert before - message.audio_timestamp_ms - 1 <= end_to_end_ms <= after - message.audio_timestamp_ms + 1
+    # and the receiver got the documented body, without the timings
+    [request] = receiver.accepted
+    assert "timings" not in request.json() and "enqueued" not in request.body.decode().lower()
+    assert set(request.json()) == {
+        "type",
+        "externalConversationId",
+        "streamId",
+        "sequence",
+        "utteranceId",
+        "sender",
+        "autotranscribeResponse",
+    }
 
 
 def test_a_500_is_retried_and_then_delivered(configure, server_tls, pki, delivery_aws) -> None:

@@ -70,8 +70,28 @@ def test_a_call_is_transcribed_per_participant_stored_and_queued(gateway: Gatewa
         assert participant.summary.total_audio_bytes == len(call.pcm(role))
         assert participant.summary.audio_duration_ms == len(call.pcm(role)) // 16
         assert participant.summary.transcripts == len([m for m in messages if m.role.value == role])
-    # and latency metrics were recorded for every utterance
+    # and every stored utterance carries a plausible breakdown of where its latency went
+    for m in messages:
+        t = m.timings
+        assert t is not None, m
+        assert 0 <= t.endpoint_wait_ms <= 400, t  # 288 ms (300 ms of silence in 32 ms windows) unless forced or last
+        assert t.endpoint_wait_wall_ms is not None and 0 <= t.endpoint_wait_wall_ms < 2_000, t
+        assert 0 <= t.queue_wait_ms < 2_000 and 0 <= t.publish_queue_ms < 2_000, t
+        assert 0 < t.first_pass_ms <= t.decode_ms < 5_000 and t.fallback_ms >= 0, t
+        assert t.first_pass_ms + t.fallback_ms <= t.decode_ms + 1, t
+        assert 0 <= t.redact_ms < 100 and t.enqueued_at_ms is None, t  # the stored copy is written before the send
+    assert sorted(m.timings.endpoint_wait_ms for m in messages if m.timings)[len(messages) // 2] == 288
+    # and the queued copy says when it was enqueued (the webhook Lambda's DeliveryMs starts there)
+    assert all(
+        q.timings is not None and q.timings.enqueued_at_ms is not None and q.timings.enqueued_at_ms >= q.published_at_ms
+        for q in queued
+    )
+    # and latency metrics were recorded for every utterance, stage by stage
     assert len(metrics.of("PublishLagMs")) == len(messages)
+    for name in ("EndpointWaitMs", "QueueWaitMs", "DecodeMs", "PublishQueueMs", "RedactMs", "PublishMs"):
+        assert len(metrics.of(name)) == len(messages), name
+    assert len(metrics.of("FallbackDecodeMs")) == sum(1 for m in messages if m.timings and m.timings.fallback_ms > 0)
+    assert all(0 < v < 5_000 for v in metrics.of("PublishMs"))
     assert metrics.of("SessionsStarted") == [1]
     assert 1 in metrics.of("ActiveSessions") and metrics.of("SessionCapacity")
     assert metrics.of("MillisBehindNow") and all(0 <= v < 5_000 for v in metrics.of("MillisBehindNow"))

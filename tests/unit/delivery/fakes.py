@@ -66,9 +66,11 @@ class ListDeadLetters:
 class CountingMetrics:
     counts: dict[str, float] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)
+    named_latencies: dict[str, list[float]] = field(default_factory=dict)
 
     def count(self, name: str, value: float = 1) -> None:
         self.counts[name] = self.counts.get(name, 0) + value
 
     def latency_ms(self, name: str, value: float) -> None:
         self.latencies.append(value)
+        self.named_latencies.setdefault(name, []).append(value)

@@ -16,6 +16,7 @@ from connect_transcribe.delivery.deliver import (
 from connect_transcribe.delivery.ports import HttpReply, RefusedTarget, TransportFailure
 from connect_transcribe.delivery.retry import RetryPolicy
 from connect_transcribe.delivery.ssrf import TargetPolicy
+from connect_transcribe.models.utterance import UtteranceTimings
 from connect_transcribe.models.webhook import WebhookSecret
 from connect_transcribe.settings import WebhookAuthMode
 
@@ -175,3 +176,41 @@ def test_oauth2_renews_the_token_once_after_a_401() -> None:
     assert s.deliver() is Outcome.DEAD_LETTERED
     assert [x.headers["Authorization"] for x in s.transport.sent] == ["Bearer t1", "Bearer t2"]
     assert s.dlq.letters[0].last_error == "HTTP 401 from the webhook"
+
+
+def _fake_now_ms(clock: FakeClock) -> int:
+    return round(clock.now().timestamp() * 1000)
+
+
+def test_delivery_and_end_to_end_times_are_measured_from_the_timestamps_the_message_carries() -> None:
+    # Given a message the gateway queued 1.5 s ago, for speech that ended 2 s ago
+    s = Setup()
+    now_ms = _fake_now_ms(s.clock)
+    timings = UtteranceTimings(endpoint_wait_ms=288, decode_ms=40, enqueued_at_ms=now_ms - 1500)
+    message = utterance(1, audio_timestamp_ms=now_ms - 2000, timings=timings)
+
+    # When it is delivered (the POST takes 10 ms)
+    assert s.deliver(body=message.model_dump_json()) is Outcome.DELIVERED
+
+    # Then DeliveryMs runs from the enqueue to the 2xx and EndToEndMs from the end of speech to the 2xx
+    assert s.metrics.named_latencies["DeliveryMs"] == [1510.0]
+    assert s.metrics.named_latencies["EndToEndMs"] == [2010.0]
+    # and the webhook body has no timings
+    assert "timings" not in s.transport.sent[0].body.decode()
+    assert "enqueued" not in s.transport.sent[0].body.decode().lower()
+
+
+def test_a_message_without_timings_still_delivers_and_reports_only_end_to_end() -> None:
+    s = Setup()
+    message = utterance(1, audio_timestamp_ms=_fake_now_ms(s.clock) - 900)
+    assert message.timings is None
+    assert s.deliver(body=message.model_dump_json()) is Outcome.DELIVERED
+    assert "DeliveryMs" not in s.metrics.named_latencies
+    assert s.metrics.named_latencies["EndToEndMs"] == [910.0]
+
+
+def test_an_undelivered_message_reports_no_delivery_time() -> None:
+    s = Setup(script=[HttpReply(404)])
+    timings = UtteranceTimings(enqueued_at_ms=_fake_now_ms(s.clock) - 100)
+    assert s.deliver(body=utterance(1, timings=timings).model_dump_json()) is Outcome.DEAD_LETTERED
+    assert s.metrics.named_latencies == {}

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
+from connect_transcribe.delivery.body import body_bytes
 from connect_transcribe.gateway.messages import build_message
+from connect_transcribe.logic.export_rows import feed_row
+from connect_transcribe.logic.messages import to_wire
 from connect_transcribe.logic.redaction import Redactor
 from connect_transcribe.models.api import AutotranscribeParams, Role
 from connect_transcribe.models.session import JobStream, SessionJob, StartSelector
-from connect_transcribe.models.utterance import utterance_id
+from connect_transcribe.models.utterance import UtteranceMessage, UtteranceTimings, utterance_id
 from connect_transcribe.settings import RedactionOutput
-from connect_transcribe.speech.recognizer import Token, Utterance
+from connect_transcribe.speech.recognizer import Timings, Token, Utterance
 
 SAID = "my card is 4111 1111 1111 1111 thanks"
 
@@ -29,10 +34,26 @@ def job(**params: object) -> SessionJob:
     )
 
 
+STAGES = Timings(
+    endpoint_wait_ms=288.0, endpoint_wait_wall_ms=301.5, queue_wait_ms=12.5, first_pass_ms=30.0, fallback_ms=41.0
+)
+
+
 def utterance() -> Utterance:
     words = SAID.split()
     tokens = tuple(Token(w, 1000 + 100 * i, 1090 + 100 * i, 0.9) for i, w in enumerate(words))
-    return Utterance(sequence=3, start_ms=1000, end_ms=2500, text=SAID, tokens=tokens)
+    return Utterance(sequence=3, start_ms=1000, end_ms=2500, text=SAID, tokens=tokens, decode_ms=72.5, timings=STAGES)
+
+
+class StepClock:
+    """Each reading is `step_s` after the previous one."""
+
+    def __init__(self, step_s: float) -> None:
+        self.t, self.step_s = 0.0, step_s
+
+    def __call__(self) -> float:
+        self.t += self.step_s
+        return self.t
 
 
 def test_message_carries_the_participant_and_a_deterministic_id() -> None:
@@ -71,3 +92,59 @@ def test_detailed_tokens_ride_along_redacted_like_the_text() -> None:
     assert message.tokens is not None and len(message.tokens) == len(SAID.split())
     assert message.tokens[0].text == "my" and message.tokens[0].start_ms == 1000
     assert not any("4111" in t.text for t in message.tokens)
+
+
+def test_the_message_carries_the_recognizers_stages_and_the_time_redaction_took() -> None:
+    # Given an utterance with its recognizer stages, assembled after 4 ms in the publisher's queue, with a clock
+    # on which redaction takes 2 ms
+    message = build_message(
+        job(detailedToken=True),
+        Role.CUSTOMER,
+        utterance(),
+        Redactor(),
+        origin_ms=0,
+        now_ms=0,
+        publish_queue_ms=4.0,
+        clock=StepClock(0.002),
+    )
+    # Then the message holds the whole breakdown up to its publication
+    assert message.timings == UtteranceTimings(
+        endpoint_wait_ms=288.0,
+        endpoint_wait_wall_ms=301.5,
+        queue_wait_ms=12.5,
+        decode_ms=72.5,
+        first_pass_ms=30.0,
+        fallback_ms=41.0,
+        publish_queue_ms=4.0,
+        redact_ms=2.0,
+    )
+    # and it survives the stored/queued JSON
+    assert UtteranceMessage.model_validate_json(message.model_dump_json()).timings == message.timings
+
+
+def test_timings_never_reach_the_webhook_body_the_api_items_or_the_export_feed() -> None:
+    # Given a message with its timings, as stored and queued
+    message = build_message(job(), Role.AGENT, utterance(), Redactor(), origin_ms=1_700_000_000_000, now_ms=5)
+    message = message.model_copy(update={"timings": message.timings.model_copy(update={"enqueued_at_ms": 7})})
+    assert "timings" in json.loads(message.model_dump_json())
+    # Then none of the wire forms has a timing key: their formats are fixed
+    webhook = json.loads(body_bytes(message))
+    api_item = json.loads(to_wire(message).model_dump_json(by_alias=True, exclude_none=True))
+    row = feed_row(message.model_dump_json(), "2023-11-14", "22")
+    timing_keys = {"timings", *UtteranceTimings.model_fields}
+    for wire in (
+        webhook,
+        webhook["autotranscribeResponse"],
+        *webhook["autotranscribeResponse"]["utterance"],
+        api_item,
+        row,
+    ):
+        assert not timing_keys & set(wire), wire.keys()
+    assert not any(word in json.dumps([webhook, api_item]).lower() for word in ("timing", "wait", "decode", "enqueued"))
+
+
+def test_a_message_published_before_timings_existed_still_parses() -> None:
+    old = build_message(job(), Role.AGENT, utterance(), Redactor(), origin_ms=0, now_ms=0).model_dump(mode="json")
+    del old["timings"]
+    parsed = UtteranceMessage.model_validate_json(json.dumps(old))
+    assert parsed.timings is None and parsed.sequence == 3

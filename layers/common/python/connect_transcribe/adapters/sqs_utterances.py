@@ -3,6 +3,8 @@ one message group per participant stream so delivery keeps each stream's order).
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from connect_transcribe.models.utterance import UtteranceMessage
@@ -12,13 +14,21 @@ class MessageStore(Protocol):
     def put_message(self, message: UtteranceMessage) -> None: ...
 
 
+def _epoch_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
 class SqsUtteranceQueue:
-    def __init__(self, sqs: Any, queue_url: str) -> None:
+    def __init__(self, sqs: Any, queue_url: str, *, now_ms: Callable[[], int] = _epoch_ms) -> None:
         self._sqs = sqs
         self._url = queue_url
         self._fifo = queue_url.endswith(".fifo")
+        self._now_ms = now_ms
 
     def send(self, message: UtteranceMessage) -> None:
+        if message.timings is not None:  # the webhook Lambda's DeliveryMs starts here (each attempt re-stamps it)
+            timings = message.timings.model_copy(update={"enqueued_at_ms": self._now_ms()})
+            message = message.model_copy(update={"timings": timings})
         args: dict[str, Any] = {
             "QueueUrl": self._url,
             "MessageBody": message.model_dump_json(),

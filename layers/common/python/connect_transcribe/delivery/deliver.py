@@ -34,7 +34,9 @@ DELIVERED_METRIC = "WebhookDelivered"
 RETRIED_METRIC = "WebhookRetried"
 FAILED_METRIC = "WebhookFailed"  # dead-lettered
 DEFERRED_METRIC = "WebhookDeferred"  # handed back to SQS for a later receive
-LATENCY_METRIC = "WebhookLatencyMs"
+LATENCY_METRIC = "WebhookLatencyMs"  # SQS SentTimestamp -> the webhook's 2xx
+DELIVERY_METRIC = "DeliveryMs"  # the message's timings.enqueued_at_ms (stamped by the gateway) -> the webhook's 2xx
+END_TO_END_METRIC = "EndToEndMs"  # end of speech (audio_timestamp_ms, producer time) -> the webhook's 2xx
 
 # An attempt with less time than this left cannot complete a TLS handshake and a POST: stop instead.
 MIN_ATTEMPT_S = 0.2
@@ -178,11 +180,30 @@ class WebhookDelivery:
 
     def _delivered(self, record: DeliveryRecord, message: UtteranceMessage, attempts: int) -> None:
         self._metrics.count(DELIVERED_METRIC)
+        now_ms = self._clock.now().timestamp() * 1000
         latency_ms = None
         if record.sent_at_ms is not None:
-            latency_ms = max(0.0, self._clock.now().timestamp() * 1000 - record.sent_at_ms)
+            latency_ms = max(0.0, now_ms - record.sent_at_ms)
             self._metrics.latency_ms(LATENCY_METRIC, latency_ms)
-        logger.debug("webhook delivered", extra=_fields(message, None, attempts, latency_ms=latency_ms))
+        delivery_ms = None
+        if message.timings is not None and message.timings.enqueued_at_ms is not None:
+            # clocks of two hosts (both NTP-synchronised): a small negative difference is skew, not a time
+            delivery_ms = round(max(0.0, now_ms - message.timings.enqueued_at_ms), 1)
+            self._metrics.latency_ms(DELIVERY_METRIC, delivery_ms)
+        end_to_end_ms = round(max(0.0, now_ms - message.audio_timestamp_ms), 1)
+        self._metrics.latency_ms(END_TO_END_METRIC, end_to_end_ms)
+        logger.debug(
+            "webhook delivered",
+            extra=_fields(
+                message,
+                None,
+                attempts,
+                latency_ms=latency_ms,
+                delivery_ms=delivery_ms,
+                end_to_end_ms=end_to_end_ms,
+                timings=message.timings.model_dump() if message.timings is not None else None,
+            ),
+        )
 
     def _dead_letter(
         self, record: DeliveryRecord, message: UtteranceMessage | None, failure: Failure, attempts: int

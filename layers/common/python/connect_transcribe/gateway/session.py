@@ -6,7 +6,9 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -28,11 +30,22 @@ from connect_transcribe.media.source import MediaError, MediaSource
 from connect_transcribe.models.api import Role
 from connect_transcribe.models.gateway import Checkpoint, StreamCheckpoint
 from connect_transcribe.models.session import SessionJob, SessionState, StreamRecord
+from connect_transcribe.models.utterance import UtteranceTimings
 from connect_transcribe.observability import logger
 from connect_transcribe.speech.engine import Recognizer, SpeechEngine, StreamOptions
 from connect_transcribe.speech.recognizer import Utterance
 
 _WORKING = frozenset({SessionState.STARTING, SessionState.STREAMING, SessionState.STOPPING})
+
+# Per-utterance stage metrics (ms); see UtteranceTimings and the README's Media gateway section.
+PUBLISH_LAG_METRIC = "PublishLagMs"  # end of speech (producer time) -> published
+ENDPOINT_WAIT_METRIC = "EndpointWaitMs"
+QUEUE_WAIT_METRIC = "QueueWaitMs"
+DECODE_METRIC = "DecodeMs"
+FALLBACK_DECODE_METRIC = "FallbackDecodeMs"  # only for utterances whose beam-search fallback ran
+PUBLISH_QUEUE_METRIC = "PublishQueueMs"
+REDACT_METRIC = "RedactMs"
+PUBLISH_METRIC = "PublishMs"  # the sink's publish (DynamoDB put + SQS send), retries included
 
 
 class Outcome(StrEnum):
@@ -69,6 +82,62 @@ class SessionDeps:
     monotonic: Callable[[], float] = time.monotonic
 
 
+class Publisher:
+    """Publishes one session's utterances on a thread of its own, in the order they were handed over, so a decode
+    thread returns at once and a slow or failing store stalls only this session. After a publish fails, everything
+    handed over later fails with the same error without being tried: nothing is published past a failure."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._cond = threading.Condition()
+        self._queue: deque[tuple[Callable[[], None], Future[None]]] = deque()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self._failure: BaseException | None = None
+
+    def submit(self, publish: Callable[[], None]) -> Future[None]:
+        """Queue `publish` (it raises on failure); the future completes once it has run."""
+        future: Future[None] = Future()
+        with self._cond:
+            refused = self._failure or (RuntimeError("the session has finished") if self._closed else None)
+            if refused is None:
+                self._queue.append((publish, future))
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+                    self._thread.start()
+                self._cond.notify()
+        if refused is not None:
+            future.set_exception(refused)
+        return future
+
+    def close(self) -> None:
+        """No more work: the thread finishes what is queued, then ends."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._closed:
+                    self._cond.wait()
+                if not self._queue:
+                    return
+                publish, future = self._queue.popleft()
+                failure = self._failure
+            if failure is not None:
+                future.set_exception(failure)
+                continue
+            try:
+                publish()
+            except BaseException as exc:
+                with self._cond:
+                    self._failure = exc
+                future.set_exception(exc)
+            else:
+                future.set_result(None)
+
+
 class Session:
     def __init__(self, job: SessionJob, deps: SessionDeps, settings: SessionSettings | None = None) -> None:
         self.job = job
@@ -88,6 +157,7 @@ class Session:
         self._handover = threading.Event()
         self._lease_lost = threading.Event()
         self._publish_failed: BaseException | None = None
+        self._publisher = Publisher(f"publish-{job.guid[:8]}")
         self._media_started = False
         self._last_progress = deps.monotonic()
         self._lock = threading.Lock()
@@ -154,6 +224,8 @@ class Session:
             self.error = f"{type(exc).__name__}: {exc}"
             self._release_quietly()
             self.outcome = Outcome.HANDED_OVER
+        finally:
+            self._publisher.close()
         return self.outcome
 
     def _run(self) -> Outcome:
@@ -317,16 +389,33 @@ class Session:
                 context_filter=lambda text: redactor.output(text, mode).text,
                 vad_state=vad,
             )
-            return self.deps.engine.stream(options, lambda u: self._publish(role, u))
+            return self.deps.engine.stream(options, lambda u: self._hand_to_publisher(role, u))
 
         return start
 
-    def _publish(self, role: Role, utterance: Utterance) -> None:
-        """Runs on a decode thread, in order per participant. Retries; the checkpoint never passes a failure."""
+    def _hand_to_publisher(self, role: Role, utterance: Utterance) -> Future[None]:
+        """Runs on a decode thread: queue the utterance for this session's publisher and return at once. The
+        recognizer counts it as delivered (its settled point passes it) only once the future says it is published."""
+        handed_at = self.deps.monotonic()
+        return self._publisher.submit(lambda: self._publish(role, utterance, handed_at))
+
+    def _publish(self, role: Role, utterance: Utterance, handed_at: float) -> None:
+        """Runs on the publisher thread, in order per session. Retries; the checkpoint never passes a failure."""
         d = self.deps
         assert self._origin_ms is not None
-        message = build_message(self.job, role, utterance, d.redactor, origin_ms=self._origin_ms, now_ms=d.now_ms())
-        deadline = d.monotonic() + self.settings.publish_retry_s
+        waited_ms = (d.monotonic() - handed_at) * 1000
+        message = build_message(
+            self.job,
+            role,
+            utterance,
+            d.redactor,
+            origin_ms=self._origin_ms,
+            now_ms=d.now_ms(),
+            publish_queue_ms=waited_ms,
+            clock=d.monotonic,
+        )
+        began = d.monotonic()
+        deadline = began + self.settings.publish_retry_s
         attempt = 0
         while True:
             try:
@@ -335,12 +424,16 @@ class Session:
             except Exception as exc:
                 attempt += 1
                 if d.monotonic() >= deadline or self._lease_lost.is_set():
-                    self._publish_failed = exc
+                    self._publish_failed = exc  # before the recognizer hears of it: _finish checks it after flush
                     logger.error("publish failed", extra={"guid": self.guid, "utterance_id": message.utterance_id})
                     raise
-                time.sleep(min(5.0, 0.1 * 2**attempt) * random.uniform(0.5, 1.0))  # noqa: S311
+                # a lost lease ends the wait at once: the new owner publishes from its checkpoint
+                self._lease_lost.wait(min(5.0, 0.1 * 2**attempt) * random.uniform(0.5, 1.0))  # noqa: S311
+        publish_ms = (d.monotonic() - began) * 1000
         d.metrics.count("UtterancesPublished")
-        d.metrics.observe("PublishLagMs", max(0, d.now_ms() - message.audio_timestamp_ms))
+        d.metrics.observe(PUBLISH_LAG_METRIC, max(0, d.now_ms() - message.audio_timestamp_ms))
+        if message.timings is not None:
+            _observe_stages(d.metrics, message.timings, publish_ms)
 
     def _reached_stop(self) -> bool:
         if self._stop_at_ms is None:
@@ -413,3 +506,14 @@ class Session:
             self._release(self._checkpoint)
         except Exception:
             logger.exception("could not release the lease", extra={"guid": self.guid})
+
+
+def _observe_stages(metrics: Metrics, timings: UtteranceTimings, publish_ms: float) -> None:
+    metrics.observe(ENDPOINT_WAIT_METRIC, timings.endpoint_wait_ms)
+    metrics.observe(QUEUE_WAIT_METRIC, timings.queue_wait_ms)
+    metrics.observe(DECODE_METRIC, timings.decode_ms)
+    if timings.fallback_ms > 0:
+        metrics.observe(FALLBACK_DECODE_METRIC, timings.fallback_ms)
+    metrics.observe(PUBLISH_QUEUE_METRIC, timings.publish_queue_ms)
+    metrics.observe(REDACT_METRIC, timings.redact_ms)
+    metrics.observe(PUBLISH_METRIC, round(publish_ms, 2))

@@ -25,6 +25,23 @@ class TokenOut(StoredModel):
     confidence: float
 
 
+class UtteranceTimings(StoredModel):
+    """Where one utterance's latency went, stage by stage, in ms, each measured where it happens (README, Media
+    gateway). Internal: carried in the stored and queued message, never in the webhook body or the API's items."""
+
+    endpoint_wait_ms: float = 0.0  # audio after the end of speech the endpointer needed to close it (stream time)
+    endpoint_wait_wall_ms: float | None = None  # wall clock from the feed holding the end of speech to the close
+    queue_wait_ms: float = 0.0  # closed -> decode began (behind the stream's previous decode and the decode pool)
+    decode_ms: float = 0.0  # the whole decode: audio preparation, first pass, fallback
+    first_pass_ms: float = 0.0
+    fallback_ms: float = 0.0  # the beam-search fallback; 0 when it did not run
+    publish_queue_ms: float = 0.0  # decoded -> the session's publisher took it (behind the session's publishes)
+    redact_ms: float = 0.0  # the redaction in message assembly
+    # epoch ms, set on the queued copy just before the SQS send (the stored copy is written first, without it):
+    # the webhook Lambda measures delivery from here
+    enqueued_at_ms: int | None = None
+
+
 class UtteranceMessage(StoredModel):
     schema_version: int = 1
     utterance_id: str
@@ -43,6 +60,7 @@ class UtteranceMessage(StoredModel):
     language: str
     audio_timestamp_ms: int  # producer timestamp (epoch ms) of the end of the utterance's audio
     published_at_ms: int
+    timings: UtteranceTimings | None = None  # absent in messages published before stage timings existed
 
     def __repr__(self) -> str:  # transcript text must never reach logs through a repr
         return f"UtteranceMessage(id={self.utterance_id}, stream={self.stream_id}, seq={self.sequence})"

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from connect_transcribe.speech import models
 from connect_transcribe.speech.endpointer import EndpointSettings
-from connect_transcribe.speech.recognizer import Settled, StreamRecognizer, Utterance
+from connect_transcribe.speech.recognizer import OnUtterance, Settled, StreamRecognizer
 from connect_transcribe.speech.vad import SileroVad
 from connect_transcribe.speech.whisper import DecodeOptions, WhisperDecoder
 
@@ -55,7 +55,7 @@ class SpeechEngine(Protocol):
 
     def check_language(self, language: str) -> None: ...
 
-    def stream(self, options: StreamOptions, on_utterance: Callable[[Utterance], None]) -> Recognizer: ...
+    def stream(self, options: StreamOptions, on_utterance: OnUtterance) -> Recognizer: ...
 
     def close(self) -> None: ...
 
@@ -89,7 +89,7 @@ class WhisperEngine:
                 f"supported: {', '.join(self.languages)}"
             )
 
-    def stream(self, options: StreamOptions, on_utterance: Callable[[Utterance], None]) -> StreamRecognizer:
+    def stream(self, options: StreamOptions, on_utterance: OnUtterance) -> StreamRecognizer:
         self.check_language(options.language)
         decode = self.settings.decode
         if options.detailed_token and not decode.word_timestamps:

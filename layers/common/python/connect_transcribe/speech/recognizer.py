@@ -6,15 +6,16 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Executor
-from dataclasses import dataclass
+from concurrent.futures import CancelledError, Executor, Future
+from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
 from connect_transcribe.speech import filters
 from connect_transcribe.speech.audio import pcm16_to_float
 from connect_transcribe.speech.endpointer import Endpointer, EndpointSettings, Segment
-from connect_transcribe.speech.vad import VadStream
+from connect_transcribe.speech.vad import WINDOW, VadStream
 from connect_transcribe.speech.whisper import Decoded, DecodeOptions, WhisperDecoder, prepare
 
 
@@ -27,6 +28,19 @@ class Token:
 
 
 @dataclass(frozen=True)
+class Timings:
+    """Where an utterance's latency went inside the recognizer, in ms, each stage measured where it happens."""
+
+    # Audio after the end of speech (the segment's speech_end) that the endpointer needed to close the segment:
+    # the min-silence wait, in stream time (forced cuts: the audio between the cut and the window that made it).
+    endpoint_wait_ms: float = 0.0
+    endpoint_wait_wall_ms: float | None = None  # wall clock from the feed holding the end of speech to the close
+    queue_wait_ms: float = 0.0  # closed -> decode began (behind this stream's previous decode and the shared pool)
+    first_pass_ms: float = 0.0  # see Decoded
+    fallback_ms: float = 0.0  # 0 when the beam fallback did not run
+
+
+@dataclass(frozen=True)
 class Utterance:
     sequence: int  # per stream, from 1, in order of delivery
     start_ms: int  # from the first audio of the stream (plus the stream's offset)
@@ -34,7 +48,14 @@ class Utterance:
     text: str
     tokens: tuple[Token, ...] = ()
     forced: bool = False  # cut at the maximum utterance length
-    decode_ms: float = 0.0
+    decode_ms: float = 0.0  # audio preparation + Decoded.first_pass_ms + Decoded.fallback_ms
+    timings: Timings = field(default_factory=Timings)
+
+
+# Called once per utterance, in order, from a decode thread. Returning None means "delivered" (published) on return;
+# returning a Future hands delivery to someone else: the utterance counts as delivered (settled() may pass it) only
+# once the future succeeds, and a failed future fails the stream as a raising callback would.
+OnUtterance = Callable[[Utterance], Future[None] | None]
 
 
 @dataclass(frozen=True)
@@ -68,6 +89,20 @@ class SampleBuffer:
             self._chunks.popleft()
 
 
+@dataclass(eq=False)
+class _Closed:
+    """A closed segment from the endpointer until it is delivered or dropped: settled() never passes it before."""
+
+    segment: Segment
+    audio: np.ndarray | None  # released once decoded
+    closed_at: float  # clock() when the endpointer closed it
+    endpoint_wait_ms: float
+    endpoint_wait_wall_ms: float | None
+    done: bool = False  # delivered (acknowledged) or dropped
+    sequence: int | None = None  # delivered as this utterance
+    context: str | None = None  # context_filter(text) once delivered
+
+
 class StreamRecognizer:
     def __init__(
         self,
@@ -78,16 +113,18 @@ class StreamRecognizer:
         decode_options: DecodeOptions,
         endpoint: EndpointSettings,
         offset_ms: int,
-        on_utterance: Callable[[Utterance], None],
+        on_utterance: OnUtterance,
         language: str = "en",
         first_sequence: int = 0,
         context: str | None = None,
         floor: int = 0,
         context_filter: Callable[[str], str] | None = None,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         """`first_sequence`, `context` and `floor` (no utterance starts before this sample) let a replacement
         recognizer carry on exactly where another one settled (see settled()). `context_filter` maps a delivered
-        text to the form kept as decoding context, so the context can be checkpointed as stored (redacted)."""
+        text to the form kept as decoding context, so the context can be checkpointed as stored (redacted).
+        `clock` (seconds, monotonic) times the stages in Utterance.timings."""
         self._language = language
         self._vad = vad
         self._decoder = decoder
@@ -97,26 +134,39 @@ class StreamRecognizer:
         self._context_filter = context_filter or (lambda text: text)
         self._offset_ms = offset_ms
         self._on_utterance = on_utterance
+        self._clock = clock
         self._buffer = SampleBuffer()
         self._keep = endpoint.pre_roll_ms * 8 + 256
+        self._windows = 0  # VAD windows pushed to the endpointer (its sample clock: windows * WINDOW)
+        self._feeds: deque[tuple[int, float]] = deque()  # (buffer end after a feed, clock() at that feed)
         self._lock = threading.Lock()
-        self._waiting: deque[tuple[Segment, np.ndarray]] = deque()
+        self._waiting: deque[_Closed] = deque()
         self._busy = False
         self._idle = threading.Event()
         self._idle.set()
-        self._previous_text: str | None = context
-        self._sequence = first_sequence  # utterances delivered (the next one gets _sequence + 1)
-        self._pending: deque[int] = deque()  # start samples of closed segments not yet delivered or dropped
+        self._previous_text: str | None = context  # what the next decode is conditioned on
+        self._assigned = first_sequence  # utterances handed to on_utterance (the next one gets _assigned + 1)
+        self._sequence = first_sequence  # utterances delivered (acknowledged)
+        self._pending: deque[_Closed] = deque()  # closed segments, oldest first, until delivered or dropped
+        self._unacknowledged = 0  # handed over as a Future that has not completed yet
         self._last_context: str | None = context  # context_filter(text) of the last delivered utterance
         self.error: BaseException | None = None
 
     def feed(self, pcm: bytes) -> None:
+        fed_at = self._clock()
         samples = pcm16_to_float(pcm)
         self._buffer.append(samples)
-        for segment in self._endpointer.push(self._vad.feed(samples)):
-            self._enqueue(segment)
+        self._feeds.append((self._buffer.end, fed_at))
+        # one window at a time, so each segment knows the window that closed it (the endpointer is per window)
+        for prob in self._vad.feed(samples):
+            self._windows += 1
+            for segment in self._endpointer.push((prob,)):
+                self._enqueue(segment)
         open_since = self._endpointer.open_since
-        self._buffer.drop_before(open_since if open_since is not None else self._buffer.end - self._keep)
+        drop = open_since if open_since is not None else self._buffer.end - self._keep
+        self._buffer.drop_before(drop)
+        while len(self._feeds) > 1 and self._feeds[0][0] <= drop:
+            self._feeds.popleft()  # a future segment's speech ends after `drop`, so in a later feed
 
     def flush(self) -> None:
         for segment in self._endpointer.flush():
@@ -126,7 +176,8 @@ class StreamRecognizer:
             raise self.error
 
     def wait_idle(self, timeout: float | None = None) -> bool:
-        """Wait until every closed segment is decoded and delivered; the open utterance stays open."""
+        """Wait until every closed segment is decoded and delivered (or the stream failed); the open utterance
+        stays open."""
         return self._idle.wait(timeout)
 
     @property
@@ -145,7 +196,7 @@ class StreamRecognizer:
         with self._lock:
             context = self._last_context  # the oldest undelivered segment decodes after the last delivered one
             if self._pending:
-                sample = self._pending[0]
+                sample = self._pending[0].segment.start
             else:
                 open_since = self._endpointer.open_since
                 sample = (
@@ -156,10 +207,21 @@ class StreamRecognizer:
             return Settled(sample, self._sequence, context)
 
     def _enqueue(self, segment: Segment) -> None:
+        closed_at = self._clock()
         audio = self._buffer.slice(segment.start, segment.end)
+        # the endpointer's sample clock: the window that closed the segment has been pushed
+        waited = max(0, self._windows * WINDOW - segment.speech_end) / 8
+        fed_at = next((t for end, t in self._feeds if end >= segment.speech_end), None)
+        item = _Closed(
+            segment,
+            audio,
+            closed_at,
+            endpoint_wait_ms=float(waited),
+            endpoint_wait_wall_ms=None if fed_at is None else round((closed_at - fed_at) * 1000, 2),
+        )
         with self._lock:
-            self._pending.append(segment.start)
-            self._waiting.append((segment, audio))
+            self._pending.append(item)
+            self._waiting.append(item)
             self._idle.clear()
             if not self._busy:
                 self._busy = True
@@ -169,29 +231,40 @@ class StreamRecognizer:
         """Decode the oldest waiting segment, deliver it, then chain the next: one decode in flight per
         stream keeps utterances in order and lets each use the previous text as context."""
         with self._lock:
-            segment, audio = self._waiting.popleft()
+            item = self._waiting.popleft()
+        handed: Future[None] | None = None
         try:
             if self.error is None:  # after a failure nothing more is delivered: no gaps in the sequence
-                began = time.perf_counter()
+                began = self._clock()
+                assert item.audio is not None
                 decoded = self._decoder.decode(
-                    prepare(audio, self._options), self._options, self._previous_text, self._language
+                    prepare(item.audio, self._options), self._options, self._previous_text, self._language
                 )
-                if filters.keep(decoded, segment):
+                if filters.keep(decoded, item.segment):
                     self._previous_text = self._context_filter(decoded.text)
-                    self._deliver(segment, decoded, (time.perf_counter() - began) * 1000)
+                    handed = self._deliver(item, decoded, began, (self._clock() - began) * 1000)
         except BaseException as exc:
-            self.error = self.error or exc
+            with self._lock:
+                self.error = self.error or exc
+        item.audio = None
         with self._lock:
-            if self.error is None:  # a failed delivery stays pending: settled() never moves past it
-                self._pending.popleft()
+            if handed is not None:
+                self._unacknowledged += 1  # done once the future completes: see _acknowledged
+            elif self.error is None:  # a failed delivery stays pending: settled() never moves past it
+                item.done = True  # delivered (the callback returned) or dropped by the filters
+                self._settle()
             if self._waiting:
                 self._pool.submit(self._decode_next)
             else:
                 self._busy = False
-                self._idle.set()
+            self._update_idle()
+        if handed is not None:
+            # outside the lock: a future that is already done runs the callback here and now
+            handed.add_done_callback(partial(self._acknowledged, item))
 
-    def _deliver(self, segment: Segment, decoded: Decoded, decode_ms: float) -> None:
-        sequence = self._sequence + 1
+    def _deliver(self, item: _Closed, decoded: Decoded, began: float, decode_ms: float) -> Future[None] | None:
+        segment = item.segment
+        sequence = self._assigned + 1
         base_ms = self._offset_ms + segment.start // 8
         tokens: list[Token] = []
         for w in decoded.words:
@@ -201,7 +274,7 @@ class StreamRecognizer:
                 tokens[-1] = Token(last.text + w.text, last.start_ms, last.end_ms, last.confidence)
                 continue
             tokens.append(Token(text=w.text, start_ms=start, end_ms=end, confidence=round(w.probability, 3)))
-        self._on_utterance(
+        result = self._on_utterance(
             Utterance(
                 sequence=sequence,
                 start_ms=self._offset_ms + segment.speech_start // 8,
@@ -210,8 +283,44 @@ class StreamRecognizer:
                 tokens=tuple(tokens),
                 forced=segment.forced,
                 decode_ms=round(decode_ms, 1),
+                timings=Timings(
+                    endpoint_wait_ms=item.endpoint_wait_ms,
+                    endpoint_wait_wall_ms=item.endpoint_wait_wall_ms,
+                    queue_wait_ms=round(max(0.0, began - item.closed_at) * 1000, 2),
+                    first_pass_ms=decoded.first_pass_ms,
+                    fallback_ms=decoded.fallback_ms,
+                ),
             )
         )
-        with self._lock:  # counted only once the callback has returned (published), see settled()
-            self._sequence = sequence
-            self._last_context = self._previous_text
+        self._assigned = sequence
+        item.sequence, item.context = sequence, self._previous_text
+        return result if isinstance(result, Future) else None
+
+    def _acknowledged(self, item: _Closed, future: Future[None]) -> None:
+        """The delivery of a handed-over utterance completed (on whichever thread completed it)."""
+        try:
+            failure = future.exception()
+        except CancelledError as exc:
+            failure = exc
+        with self._lock:
+            self._unacknowledged -= 1
+            if failure is None:  # published, even if the stream failed meanwhile (then the head stays pending)
+                item.done = True
+                self._settle()
+            else:
+                self.error = self.error or failure
+            self._update_idle()
+
+    def _settle(self) -> None:
+        """Under the lock: drop the delivered (or dropped) segments at the head; what is delivered counts now."""
+        while self._pending and self._pending[0].done:
+            item = self._pending.popleft()
+            if item.sequence is not None:
+                self._sequence, self._last_context = item.sequence, item.context
+
+    def _update_idle(self) -> None:
+        """Under the lock."""
+        if not self._busy and not self._waiting and (self._unacknowledged == 0 or self.error is not None):
+            self._idle.set()
+        else:
+            self._idle.clear()

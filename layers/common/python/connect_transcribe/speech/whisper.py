@@ -8,6 +8,7 @@ audio length, so a repetition loop cannot run for seconds.
 
 from __future__ import annotations
 
+import time
 import zlib
 from dataclasses import dataclass, field, replace
 
@@ -64,7 +65,9 @@ class Decoded:
     no_speech_prob: float
     compression_ratio: float
     words: tuple[Word, ...] = field(default_factory=tuple)
-    retried: bool = False
+    retried: bool = False  # the beam-search fallback ran and its result was kept
+    first_pass_ms: float = 0.0  # features, encoder, the first decoding pass and word alignment
+    fallback_ms: float = 0.0  # the beam-search fallback; 0 when it did not run
 
 
 def prepare(audio: np.ndarray, options: DecodeOptions) -> np.ndarray:
@@ -114,6 +117,7 @@ class WhisperDecoder:
         self, audio: np.ndarray, options: DecodeOptions, previous_text: str | None = None, language: str = "en"
     ) -> Decoded:
         """`audio`: 16 kHz float32 mono, one utterance (at most 30 s)."""
+        began = time.perf_counter()
         tokenizer = self.tokenizer(language)
         tail_seconds = max(options.pad_seconds, options.min_window_seconds - audio.size / WHISPER_RATE)
         tail = np.zeros(int(tail_seconds * WHISPER_RATE), dtype=np.float32)
@@ -130,10 +134,12 @@ class WhisperDecoder:
         decoded = self._generate(
             tokenizer, encoder_output, prompt, beam_size=options.beam_size, max_length=max_length, options=options
         )
+        fallback_ms = 0.0
         if options.fallback_beam_size > options.beam_size and (
             decoded.compression_ratio > options.compression_ratio_threshold
             or decoded.avg_logprob < options.logprob_threshold
         ):
+            fallback_began = time.perf_counter()
             retry = self._generate(
                 tokenizer,
                 encoder_output,
@@ -142,12 +148,14 @@ class WhisperDecoder:
                 max_length=max_length,
                 options=options,
             )
+            fallback_ms = (time.perf_counter() - fallback_began) * 1000
             if retry.avg_logprob > decoded.avg_logprob:
                 decoded = replace(retry, retried=True)
         if options.word_timestamps and decoded.text:
             words = self._words(tokenizer, decoded, encoder_output, num_frames=min(frames, int(seconds * 100)))
             decoded = replace(decoded, words=words)
-        return decoded
+        total_ms = (time.perf_counter() - began) * 1000
+        return replace(decoded, first_pass_ms=round(total_ms - fallback_ms, 2), fallback_ms=round(fallback_ms, 2))
 
     def _generate(
         self,
