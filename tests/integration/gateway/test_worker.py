@@ -77,8 +77,10 @@ def test_a_call_is_transcribed_per_participant_stored_and_queued(gateway: Gatewa
         assert 0 <= t.endpoint_wait_ms <= 400, t  # 288 ms (300 ms of silence in 32 ms windows) unless forced or last
         assert t.endpoint_wait_wall_ms is not None and 0 <= t.endpoint_wait_wall_ms < 2_000, t
         assert 0 <= t.queue_wait_ms < 2_000 and 0 <= t.publish_queue_ms < 2_000, t
-        assert 0 < t.first_pass_ms <= t.decode_ms < 5_000 and t.fallback_ms >= 0, t
-        assert t.first_pass_ms + t.fallback_ms <= t.decode_ms + 1, t
+        assert 0 < t.first_pass_ms < 5_000 and t.fallback_ms >= 0, t
+        # decoded after the close, or early (at the pause): then the decode cost was spent before the close
+        assert t.decode_ms < 50 if t.early_decode else t.first_pass_ms <= t.decode_ms, t
+        assert t.early_decode or t.first_pass_ms + t.fallback_ms <= t.decode_ms + 1, t
         assert 0 <= t.redact_ms < 100 and t.enqueued_at_ms is None, t  # the stored copy is written before the send
     assert sorted(m.timings.endpoint_wait_ms for m in messages if m.timings)[len(messages) // 2] == 288
     # and the queued copy says when it was enqueued (the webhook Lambda's DeliveryMs starts there)

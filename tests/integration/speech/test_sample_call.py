@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from connect_transcribe import cli
-from connect_transcribe.speech.engine import StreamOptions, WhisperEngine
+from connect_transcribe.speech.endpointer import EndpointSettings
+from connect_transcribe.speech.engine import EngineSettings, StreamOptions, WhisperEngine
 from connect_transcribe.speech.recognizer import Utterance
 
 from bench.speech.reference import Call, load_call, word_errors
@@ -150,3 +151,21 @@ def test_cli_transcribes_a_saved_connect_mkv_recording_like_the_wav(
     # Then the recording gives the same transcript, participants resolved by track name
     assert json.loads(captured.out)["utterances"] == from_wav
     assert "Connect MKV recording" in captured.err
+
+
+def test_early_decoding_changes_when_the_text_is_ready_not_what_it_says(call: Call) -> None:
+    # Given the same engine with and without early decoding (the open utterance decoded at a pause)
+    results = {}
+    for early in (True, False):
+        endpoint = EndpointSettings(early_decode=early)
+        engine = WhisperEngine(EngineSettings(decode_workers=2, endpoint=endpoint))
+        try:
+            heard = {role: run(engine, call.pcm(role), chunk_bytes=1024) for role in call.channels}
+        finally:
+            engine.close()
+        results[early] = {r: [(u.start_ms, u.end_ms, u.text) for u in us] for r, us in heard.items()}
+        if early:  # fed faster than real time, a pause often finds the stream still decoding: then no early decode
+            assert any(u.timings.early_decode for us in heard.values() for u in us)
+
+    # Then every participant's utterances are identical
+    assert results[True] == results[False]

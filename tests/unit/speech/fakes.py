@@ -112,8 +112,16 @@ class ManualPool(Executor):
         self.work: list[Callable[[], object]] = []
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        self.work.append(lambda: fn(*args, **kwargs))
-        return Future()
+        future: Future[Any] = Future()
+
+        def run() -> None:
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as exc:
+                future.set_exception(exc)
+
+        self.work.append(run)
+        return future
 
     def run_all(self) -> None:
         while self.work:

@@ -6,11 +6,13 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
+from connect_transcribe.speech.endpointer import EndpointSettings
 from connect_transcribe.speech.recognizer import Utterance
 
 from tests.unit.speech.fakes import FakeClock, FakeDecoder, ManualPool, recognizer, silence, tone
 
 CHUNK = 1024  # bytes: 64 ms, as the gateway feeds
+PLAIN = EndpointSettings(early_decode=False)  # every decode after the close
 
 
 def feed_in_real_time(stream, pcm: bytes, clock: FakeClock) -> None:
@@ -25,7 +27,7 @@ def test_each_utterance_carries_where_its_latency_went() -> None:
     # close, and a decode takes 40 ms (35 ms first pass, no fallback)
     clock, pool, heard = FakeClock(), ManualPool(), []
     decoder = FakeDecoder(clock, cost_s=0.040, first_pass_ms=35.0)
-    stream = recognizer(heard.append, clock=clock, decoder=decoder, pool=pool)
+    stream = recognizer(heard.append, clock=clock, decoder=decoder, pool=pool, endpoint=PLAIN)
     feed_in_real_time(stream, tone(1024) + silence(320), clock)  # closed by the last chunk
     assert pool.work  # closed and waiting for the pool
     clock.advance(0.150)
@@ -131,3 +133,88 @@ def test_a_plain_callback_still_counts_as_delivered_when_it_returns() -> None:
     pool.run_all()
     assert [u.sequence for u in heard] == [1]
     assert stream.settled().sequence == 1 and stream.wait_idle(0)
+
+
+# Early decoding: the open utterance is decoded once post_pad_ms (200) of silence has passed, and the endpoint
+# (min_silence_ms, 300) then delivers that result instead of decoding again.
+
+
+def test_an_utterance_is_decoded_at_the_pause_and_delivered_at_the_endpoint_without_a_second_decode() -> None:
+    # Given speech, then 256 ms of silence: more than the post-pad, less than the endpointer waits for
+    clock, pool, heard = FakeClock(), ManualPool(), []
+    decoder = FakeDecoder(clock, cost_s=0.080, first_pass_ms=75.0)
+    stream = recognizer(heard.append, clock=clock, decoder=decoder, pool=pool)
+    feed_in_real_time(stream, tone(1024) + silence(256), clock)
+
+    # When the decode pool runs meanwhile
+    pool.run_all()
+
+    # Then the segment is decoded already, before the endpoint has fired
+    assert (decoder.decodes, heard) == (1, [])
+    # and when the silence reaches the endpoint, the utterance is delivered with that decode, at once
+    feed_in_real_time(stream, silence(64), clock)
+    pool.run_all()
+    [u] = heard
+    assert (u.text, decoder.decodes) == ("utterance 1", 1)
+    assert u.timings.early_decode and u.timings.first_pass_ms == 75.0
+    assert u.timings.queue_wait_ms == 0 and u.decode_ms == 0
+    assert stream.early_decodes == {"used": 1, "wasted": 0}
+
+
+def test_speech_that_resumes_after_the_early_decode_is_decoded_whole_at_its_endpoint() -> None:
+    # Given a pause long enough for an early decode, then more speech from the same party
+    clock, pool, heard = FakeClock(), ManualPool(), []
+    decoder = FakeDecoder(clock)
+    stream = recognizer(heard.append, clock=clock, decoder=decoder, pool=pool)
+    feed_in_real_time(stream, tone(640) + silence(256), clock)
+    pool.run_all()
+    feed_in_real_time(stream, tone(640) + silence(640), clock)
+
+    # When the endpoint closes the whole utterance
+    pool.run_all()
+
+    # Then it is one utterance covering both parts, decoded again at its own pause (the first early decode was of
+    # its first part only, and is thrown away)
+    [u] = heard
+    assert (u.start_ms, u.end_ms, u.text) == (0, 1536, "utterance 2")
+    assert u.timings.early_decode
+    assert stream.early_decodes == {"used": 1, "wasted": 1}
+
+
+def test_no_early_decode_while_the_stream_still_decodes_an_earlier_utterance() -> None:
+    # Given an utterance closed and still waiting for the (busy) pool, and the next one pausing meanwhile
+    clock, pool, heard = FakeClock(), ManualPool(), []
+    decoder = FakeDecoder(clock)
+    stream = recognizer(heard.append, clock=clock, decoder=decoder, pool=pool)
+    feed_in_real_time(stream, tone(640) + silence(384) + tone(640) + silence(256), clock)
+
+    # When the pool catches up, then only the first utterance was decoded (early, at its own pause): the second's
+    # early decode never competed with it
+    pool.run_all()
+    assert decoder.decodes == 1 and [u.text for u in heard] == ["utterance 1"]
+    # and the second is decoded once it closes
+    feed_in_real_time(stream, silence(128), clock)
+    pool.run_all()
+    assert [(u.text, u.timings.early_decode) for u in heard] == [("utterance 1", True), ("utterance 2", False)]
+    assert stream.early_decodes == {"used": 1, "wasted": 0}
+
+
+@pytest.mark.parametrize("chunk", [160, 1024, 3200])
+def test_early_decoding_delivers_exactly_what_decoding_at_the_endpoint_delivers(chunk: int) -> None:
+    # Given the same conversation-like audio (pauses shorter and longer than the endpoint) through both
+    pcm = (tone(900) + silence(250) + tone(500) + silence(700) + tone(300) + silence(230) + tone(1200)) * 3
+    pcm += silence(100)
+    results = {}
+    for early in (True, False):
+        heard: list[Utterance] = []
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            stream = recognizer(
+                heard.append, pool=pool, decoder=FakeDecoder(), endpoint=EndpointSettings(early_decode=early)
+            )
+            for offset in range(0, len(pcm), chunk):
+                stream.feed(pcm[offset : offset + chunk])
+            stream.flush()
+        results[early] = [(u.sequence, u.start_ms, u.end_ms) for u in heard]
+
+    # Then the utterances are the same, in the same order
+    assert results[True] == results[False] and len(results[True]) == 4  # 700 ms pauses split, shorter ones do not

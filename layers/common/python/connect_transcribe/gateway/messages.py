@@ -62,6 +62,7 @@ def build_message(
             decode_ms=utterance.decode_ms,
             first_pass_ms=stages.first_pass_ms,
             fallback_ms=stages.fallback_ms,
+            early_decode=stages.early_decode,
             publish_queue_ms=round(publish_queue_ms, 2),
             redact_ms=round(redact_ms, 3),
         ),

@@ -25,6 +25,9 @@ class EndpointSettings:
     post_pad_ms: int = 200
     max_utterance_ms: int = 15_000
     cut_search_ms: int = 2_000  # where to look for the quietest window before a forced cut
+    # Decode the open utterance as soon as post_pad_ms of silence has passed (its segment is then whole), so its
+    # text is ready when min_silence_ms closes it; if speech resumes first, that decode is wasted.
+    early_decode: bool = True
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,18 @@ class Endpointer:
             if i + 1 - self._start >= self._max_windows:
                 segments += self._force_cut()
         return segments
+
+    def tentative(self) -> Segment | None:
+        """The segment that closes if the silence now under way reaches min_silence_ms, once its audio (post-pad
+        included) has been pushed: exactly what push() would then return, unless speech resumes first."""
+        if self._start is None or self._speech_windows < self._min_speech:
+            return None
+        speech_end = (self._last_speech + 1) * WINDOW
+        end = speech_end + self._post_pad
+        if end > self._window * WINDOW:
+            return None
+        start = self._segment_start(self._start)
+        return Segment(start, end, max(start, self._start * WINDOW), speech_end, speech_windows=self._speech_windows)
 
     def flush(self) -> list[Segment]:
         """End of stream: close the open utterance, if any."""

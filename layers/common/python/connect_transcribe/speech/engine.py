@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from connect_transcribe.speech import models
+from connect_transcribe.speech import models, tuning
 from connect_transcribe.speech.endpointer import EndpointSettings
 from connect_transcribe.speech.recognizer import OnUtterance, Settled, StreamRecognizer
 from connect_transcribe.speech.vad import SileroVad
@@ -66,14 +66,16 @@ class EngineSettings:
     decode_workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     threads_per_worker: int = 1
     cache_dir: Path = Path(os.environ.get("XDG_CACHE_HOME", str(Path.home() / ".cache"))) / "connect-transcribe"
-    decode: DecodeOptions = field(default_factory=DecodeOptions)
-    endpoint: EndpointSettings = field(default_factory=EndpointSettings)
+    decode: DecodeOptions | None = None  # None: the engine's measured defaults (speech/tuning.py)
+    endpoint: EndpointSettings | None = None
 
 
 class WhisperEngine:
     def __init__(self, settings: EngineSettings | None = None) -> None:
         self.settings = s = settings or EngineSettings()
         self.files = models.resolve(s.engine, s.cache_dir)
+        self.decode_options = s.decode or tuning.decode_options(s.engine)
+        self.endpoint_settings = s.endpoint or tuning.endpoint_settings(s.engine)
         self._decoder = WhisperDecoder(self.files, workers=s.decode_workers, threads_per_worker=s.threads_per_worker)
         self._vad = SileroVad()
         self._pool = ThreadPoolExecutor(max_workers=s.decode_workers, thread_name_prefix="decode")
@@ -91,7 +93,7 @@ class WhisperEngine:
 
     def stream(self, options: StreamOptions, on_utterance: OnUtterance) -> StreamRecognizer:
         self.check_language(options.language)
-        decode = self.settings.decode
+        decode = self.decode_options
         if options.detailed_token and not decode.word_timestamps:
             decode = DecodeOptions(**{**decode.__dict__, "word_timestamps": True})
         vad = self._vad.stream()
@@ -102,7 +104,7 @@ class WhisperEngine:
             decoder=self._decoder,
             pool=self._pool,
             decode_options=decode,
-            endpoint=self.settings.endpoint,
+            endpoint=self.endpoint_settings,
             offset_ms=options.offset_ms,
             on_utterance=on_utterance,
             language=options.language.split("-")[0],

@@ -38,6 +38,7 @@ class Timings:
     queue_wait_ms: float = 0.0  # closed -> decode began (behind this stream's previous decode and the shared pool)
     first_pass_ms: float = 0.0  # see Decoded
     fallback_ms: float = 0.0  # 0 when the beam fallback did not run
+    early_decode: bool = False  # decoded at a pause before the close: first_pass_ms was spent before queue_wait_ms
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,16 @@ class _Closed:
     done: bool = False  # delivered (acknowledged) or dropped
     sequence: int | None = None  # delivered as this utterance
     context: str | None = None  # context_filter(text) once delivered
+    early: Future[Decoded] | None = None  # its decode, begun before it closed (see EndpointSettings.early_decode)
+
+
+@dataclass(frozen=True)
+class _Early:
+    """A decode of the open utterance's would-be segment, begun at a pause before the endpoint fired."""
+
+    segment: Segment
+    context: str | None
+    decoded: Future[Decoded]
 
 
 class StreamRecognizer:
@@ -131,6 +142,7 @@ class StreamRecognizer:
         self._pool = pool
         self._options = decode_options
         self._endpointer = Endpointer(endpoint, floor=floor)
+        self._endpoint_settings = endpoint
         self._context_filter = context_filter or (lambda text: text)
         self._offset_ms = offset_ms
         self._on_utterance = on_utterance
@@ -150,6 +162,8 @@ class StreamRecognizer:
         self._pending: deque[_Closed] = deque()  # closed segments, oldest first, until delivered or dropped
         self._unacknowledged = 0  # handed over as a Future that has not completed yet
         self._last_context: str | None = context  # context_filter(text) of the last delivered utterance
+        self._early: _Early | None = None
+        self.early_decodes = {"used": 0, "wasted": 0}
         self.error: BaseException | None = None
 
     def feed(self, pcm: bytes) -> None:
@@ -162,6 +176,8 @@ class StreamRecognizer:
             self._windows += 1
             for segment in self._endpointer.push((prob,)):
                 self._enqueue(segment)
+        if self._endpoint_settings.early_decode:
+            self._decode_early()
         open_since = self._endpointer.open_since
         drop = open_since if open_since is not None else self._buffer.end - self._keep
         self._buffer.drop_before(drop)
@@ -219,13 +235,46 @@ class StreamRecognizer:
             endpoint_wait_ms=float(waited),
             endpoint_wait_wall_ms=None if fed_at is None else round((closed_at - fed_at) * 1000, 2),
         )
+        early, self._early = self._early, None
+        if early is not None:
+            if early.segment == segment and early.context == self._previous_text:
+                item.early = early.decoded
+                self.early_decodes["used"] += 1
+            else:  # speech came back (or the utterance was cut): that decode was for another segment
+                self.early_decodes["wasted"] += 1
         with self._lock:
             self._pending.append(item)
             self._waiting.append(item)
             self._idle.clear()
             if not self._busy:
                 self._busy = True
-                self._pool.submit(self._decode_next)
+                self._submit_next()
+
+    def _decode_early(self) -> None:
+        """At a pause long enough for the would-be segment to be whole, decode it now, while the endpointer waits
+        for the rest of min_silence_ms. Only when this stream has nothing else to decode: then the context the
+        segment will decode with is already known, and the early decode never delays an utterance that closed."""
+        segment = self._endpointer.tentative()
+        if segment is None or (self._early is not None and self._early.segment == segment):
+            return
+        with self._lock:
+            if self._busy or self._waiting or self.error is not None:
+                return
+        if self._early is not None:
+            self.early_decodes["wasted"] += 1
+        audio = prepare(self._buffer.slice(segment.start, segment.end), self._options)
+        context = self._previous_text
+        decoded = self._pool.submit(self._decoder.decode, audio, self._options, context, self._language)
+        self._early = _Early(segment, context, decoded)
+
+    def _submit_next(self) -> None:
+        """Under the lock: decode the oldest waiting segment; if its early decode is still running, once it ends
+        (so no pool thread waits on another)."""
+        early = self._waiting[0].early
+        if early is not None and not early.done():
+            early.add_done_callback(lambda _: self._pool.submit(self._decode_next))
+        else:
+            self._pool.submit(self._decode_next)
 
     def _decode_next(self) -> None:
         """Decode the oldest waiting segment, deliver it, then chain the next: one decode in flight per
@@ -237,9 +286,12 @@ class StreamRecognizer:
             if self.error is None:  # after a failure nothing more is delivered: no gaps in the sequence
                 began = self._clock()
                 assert item.audio is not None
-                decoded = self._decoder.decode(
-                    prepare(item.audio, self._options), self._options, self._previous_text, self._language
-                )
+                if item.early is not None:
+                    decoded = item.early.result()  # done: _submit_next waited for it
+                else:
+                    decoded = self._decoder.decode(
+                        prepare(item.audio, self._options), self._options, self._previous_text, self._language
+                    )
                 if filters.keep(decoded, item.segment):
                     self._previous_text = self._context_filter(decoded.text)
                     handed = self._deliver(item, decoded, began, (self._clock() - began) * 1000)
@@ -254,7 +306,7 @@ class StreamRecognizer:
                 item.done = True  # delivered (the callback returned) or dropped by the filters
                 self._settle()
             if self._waiting:
-                self._pool.submit(self._decode_next)
+                self._submit_next()
             else:
                 self._busy = False
             self._update_idle()
@@ -289,6 +341,7 @@ class StreamRecognizer:
                     queue_wait_ms=round(max(0.0, began - item.closed_at) * 1000, 2),
                     first_pass_ms=decoded.first_pass_ms,
                     fallback_ms=decoded.fallback_ms,
+                    early_decode=item.early is not None,
                 ),
             )
         )
