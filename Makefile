@@ -78,11 +78,29 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Test calls for the speech benchmark, generated with espeak-ng and flite (deterministic per tool version).
+# Test calls for the speech benchmark (deterministic per tool version): dev and test spoken by flite, festival, Piper
+# and SVOX pico voices, robustness by espeak-ng, through varied phone lines (GSM needs sox). About 3 minutes on 2 cores.
 SPEECH_DATA := .build/speech-data
-$(SPEECH_DATA)/manifest.json: $(wildcard bench/speech/*.py)
-	@command -v espeak-ng >/dev/null && command -v flite >/dev/null || \
-		{ echo "espeak-ng and flite are required: apt-get install espeak-ng flite"; exit 1; }
+SPEECH_PROGRAMS := flite text2wave pico2wave sox espeak-ng
+FESTVOX_VOICES := english/kal_diphone english/ked_diphone us/cmu_us_slt_arctic_hts english/rab_diphone english/don_diphone
+define SPEECH_TOOLS_HELP
+The speech test calls need these Debian packages. festvox-rablpc16k and festvox-don are in Debian's contrib
+section and libttspico-utils in non-free; on bookworm, enable both beside main (as root), then install:
+
+  uri=$$(awk '/^URIs:/ {print $$2; exit}' /etc/apt/sources.list.d/debian.sources)
+  printf 'Types: deb\nURIs: %s\nSuites: bookworm\nComponents: contrib non-free\nSigned-By: %s\n' \
+    "$$uri" /usr/share/keyrings/debian-archive-keyring.gpg > /etc/apt/sources.list.d/contrib-non-free.sources
+  apt-get update
+  apt-get install -y flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts festvox-rablpc16k \
+    festvox-don libttspico-utils sox libsox-fmt-all espeak-ng
+endef
+export SPEECH_TOOLS_HELP
+$(SPEECH_DATA)/manifest.json: $(wildcard bench/speech/*.py) requirements-bench.txt
+	@missing=""; \
+	for program in $(SPEECH_PROGRAMS); do command -v $$program >/dev/null || missing="$$missing $$program"; done; \
+	for voice in $(FESTVOX_VOICES); do [ -d /usr/share/festival/voices/$$voice ] || missing="$$missing $${voice#*/}"; done; \
+	if [ -n "$$missing" ]; then echo "Not installed:$$missing"; echo; echo "$$SPEECH_TOOLS_HELP"; exit 1; fi
+	$(PIP) install -q -r requirements-bench.txt
 	$(PY) -m bench.speech.make_calls --out $(SPEECH_DATA) --set all
 
 speech-data: install $(SPEECH_DATA)/manifest.json

@@ -1,7 +1,10 @@
-"""Speech benchmark: WER (oracle segmentation and the full streaming path) per engine configuration,
-latency from end of speech to final text with N concurrent real-time streams, and CPU cost per stream.
+"""Speech benchmark on the realistic telephone calls (make speech-data): streaming whole-call WER per engine, set
+and voice family, against plain faster-whisper on the same calls; the espeak-ng robustness set apart; latency from
+the reference end of speech with N real-time streams; CPU per stream; and, with --sweep, every decoding and
+endpointing option varied one at a time on dev (decisions are made on dev, figures reported on test).
 
-    .venv/bin/python -m bench.speech.bench --data .build/speech-data [--quick]
+    .venv/bin/python -m bench.speech.bench --data .build/speech-data [--engines tiny.en,base] [--baseline]
+        [--latency 1,12,20] [--sweep] [--sets dev,test]
 """
 
 from __future__ import annotations
@@ -9,194 +12,181 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from connect_transcribe.speech.engine import EngineSettings, StreamOptions, WhisperEngine
-from connect_transcribe.speech.recognizer import Utterance
-from connect_transcribe.speech.whisper import DecodeOptions, prepare
+from connect_transcribe.speech.endpointer import EndpointSettings
+from connect_transcribe.speech.engine import EngineSettings, WhisperEngine
+from connect_transcribe.speech.whisper import DecodeOptions
 
-from bench.speech.reference import NO_ERRORS, Call, WordErrors, load_set, word_errors
+from bench.speech import baseline, latency
+from bench.speech.reference import load_set
+from bench.speech.scoring import ALL, Participant, Score, Scorer, by_family, participants
 
-TICK_MS = 64  # Connect delivers ~64 ms frames
-CONFIGS: dict[str, DecodeOptions] = {
-    "default (greedy, beam-5 fallback, 5 s window, repetition penalty 1.15)": DecodeOptions(),
-    "no repetition penalty": DecodeOptions(repetition_penalty=1.0),
-    "beam 5": DecodeOptions(beam_size=5),
-    "previous-text context": DecodeOptions(use_previous_text=True),
-    "domain prompt": DecodeOptions(
-        initial_prompt="Customer service phone call. Card number, account number, "
-        "phone number, email address, date of birth."
-    ),
-    "no fallback": DecodeOptions(fallback_beam_size=1),
-    "30 s window (faster-whisper padding)": DecodeOptions(min_window_seconds=30.0),
-    "no level normalisation": DecodeOptions(normalize_level=False),
-    "linear-interpolation resampling": DecodeOptions(resampler="linear"),
-}
+FAMILIES = ("flite", "festival", "piper", "pico")
+ROBUSTNESS = "robustness"
 
 
-def stream_call(engine: WhisperEngine, call: Call, role: str) -> list[Utterance]:
-    out: list[Utterance] = []
-    stream = engine.stream(StreamOptions(), out.append)
-    pcm = call.pcm(role)
-    step = 8 * TICK_MS * 2
-    for i in range(0, len(pcm), step):
-        stream.feed(pcm[i : i + step])
-    stream.flush()
-    return out
+Knob = tuple[str, dict[str, object]]
 
 
-def oracle_errors(engine: WhisperEngine, calls: Iterable[Call]) -> WordErrors:
-    """Each reference utterance decoded alone (cut with 150 ms margins): the decoder's own accuracy."""
-    decoder, options = engine._decoder, engine.settings.decode
-    total = NO_ERRORS
-    for call in calls:
-        for utt in call.utterances:
-            channel = call.channel(utt.role).astype(np.float32) / 32768
-            start, end = max(0, (utt.start_ms - 150) * 8), (utt.end_ms + 150) * 8
-            audio = prepare(channel[start:end], options)
-            total += word_errors(utt.text, decoder.decode(audio, options).text)
-    return total
+def knob(name: str, **change: object) -> Knob:
+    return name, change
 
 
-def streaming_errors(engine: WhisperEngine, calls: Iterable[Call]) -> tuple[WordErrors, int]:
-    """The whole path per participant; also counts utterances that lie entirely in non-speech."""
-    total, false_alarms = NO_ERRORS, 0
-    for call in calls:
-        for role in call.channels:
-            hyps = stream_call(engine, call, role)
-            total += word_errors(call.transcript(role), " ".join(u.text for u in hyps))
-            speech = [(u.start_ms, u.end_ms) for u in call.utterances if u.role == role]
-            false_alarms += sum(1 for h in hyps if not any(h.start_ms < e and s < h.end_ms for s, e in speech))
-    return total, false_alarms
+DECODE_KNOBS: list[Knob] = [
+    *[knob(f"window {w} s", min_window_seconds=float(w)) for w in (5, 10, 15, 30)],
+    knob("beam 1, fallback 5", beam_size=1, fallback_beam_size=5),
+    knob("beam 5", beam_size=5, fallback_beam_size=5),
+    knob("beam 1, no fallback", beam_size=1, fallback_beam_size=1),
+    *[knob(f"repetition penalty {r}", repetition_penalty=r) for r in (1.0, 1.05, 1.1, 1.15)],
+    knob("no-repeat 3-grams", no_repeat_ngram_size=3),
+    knob("level normalisation off", normalize_level=False),
+    knob("level normalisation on", normalize_level=True),
+    knob("linear resampling", resampler="linear"),
+    knob("pad 0.2 s", pad_seconds=0.2),
+    knob("pad 1.0 s", pad_seconds=1.0),
+]
+ENDPOINT_KNOBS: list[Knob] = [
+    *[knob(f"min silence {m} ms", min_silence_ms=m) for m in (200, 300, 400, 600)],
+    *[knob(f"pre-roll {m} ms", pre_roll_ms=m) for m in (100, 200, 300, 500)],
+    *[knob(f"post-pad {m} ms", post_pad_ms=m) for m in (100, 200, 300, 500)],
+    knob("VAD threshold 0.4 / 0.25", threshold=0.4, release=0.25),
+    knob("VAD threshold 0.5 / 0.35", threshold=0.5, release=0.35),
+    knob("VAD threshold 0.6 / 0.45", threshold=0.6, release=0.45),
+    *[knob(f"max utterance {m // 1000} s", max_utterance_ms=m) for m in (10_000, 15_000, 20_000, 28_000)],
+]
 
 
-@dataclass
-class LatencyRun:
-    streams: int
-    latencies_ms: list[float]
-    cpu_seconds: float
-    wall_seconds: float
-    audio_seconds: float
+def sweep_options(
+    decode: DecodeOptions, endpoint: EndpointSettings
+) -> list[tuple[str, DecodeOptions, EndpointSettings]]:
+    """Each knob moved on its own from the engine's defaults (the first row); knobs already at a default are skipped."""
+    rows = [("defaults", decode, endpoint)]
+    for name, change in DECODE_KNOBS:
+        if (moved := replace(decode, **change)) != decode:  # type: ignore[arg-type]
+            rows.append((name, moved, endpoint))
+    for name, change in ENDPOINT_KNOBS:
+        if (moved_e := replace(endpoint, **change)) != endpoint:  # type: ignore[arg-type]
+            rows.append((name, decode, moved_e))
+    return rows
 
 
-def realtime(engine: WhisperEngine, calls: list[Call], streams: int, seconds: float | None = None) -> LatencyRun:
-    """Feed `streams` participant channels in real time (64 ms ticks) and time each reference utterance
-    from its end in the audio to the arrival of the utterance that contains it."""
-    channels = [(call, role) for call in calls for role in call.channels][:streams]
-    while len(channels) < streams:
-        channels += channels[: streams - len(channels)]
-    arrivals: list[list[tuple[float, Utterance]]] = [[] for _ in channels]
-    recognizers = [engine.stream(StreamOptions(), _arrival_recorder(sink)) for sink in arrivals]
-    pcms = [call.pcm(role) for call, role in channels]
-    length = min(len(p) for p in pcms)
-    if seconds is not None:
-        length = min(length, int(seconds * 16000))
-    step = 8 * TICK_MS * 2
-    cpu0, t0 = time.process_time(), time.monotonic()
-    for tick, offset in enumerate(range(0, length, step)):
-        for recognizer, pcm in zip(recognizers, pcms, strict=True):
-            recognizer.feed(pcm[offset : offset + step])
-        delay = t0 + (tick + 1) * TICK_MS / 1000 - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-    for recognizer in recognizers:
-        recognizer.flush()
-    wall, cpu = time.monotonic() - t0, time.process_time() - cpu0
-    latencies: list[float] = []
-    audio_end_ms = length // 16
-    for (call, role), arrived in zip(channels, arrivals, strict=True):
-        for ref in (u for u in call.utterances if u.role == role and u.end_ms <= audio_end_ms - 1000):
-            matches = [t for t, u in arrived if u.start_ms - 300 <= ref.end_ms <= u.end_ms + 600]
-            if matches:
-                latencies.append((min(matches) - (t0 + ref.end_ms / 1000)) * 1000)
-    return LatencyRun(streams, latencies, cpu, wall, streams * length / 16000)
+def wer_cell(score: Score | None) -> str:
+    if score is None:
+        return "-"
+    e = score.errors
+    return f"{e.rate:.1%} ({e.reference_words} w)"
 
 
-def _arrival_recorder(sink: list[tuple[float, Utterance]]) -> Callable[[Utterance], None]:
-    def record(utterance: Utterance) -> None:
-        sink.append((time.monotonic(), utterance))
-
-    return record
-
-
-def cpu_per_stream(engine: WhisperEngine, calls: list[Call]) -> tuple[float, float]:
-    """Audio seconds processed per CPU second through the full path (faster than real time)."""
-    audio = 0.0
-    cpu0 = time.process_time()
-    for call in calls:
-        for role in call.channels:
-            stream_call(engine, call, role)
-            audio += call.duration_ms / 1000
-    cpu = time.process_time() - cpu0
-    return audio, cpu
+def print_wer_table(title: str, rows: list[tuple[str, str, dict[str, Score]]]) -> None:
+    print(f"\n{title}\n")
+    print("| engine | set | " + " | ".join((*FAMILIES, ALL)) + " | non-speech utterances |")
+    print("|---|---|" + "---|" * (len(FAMILIES) + 2))
+    for engine, set_name, fam in rows:
+        cells = [wer_cell(fam.get(f)) for f in (*FAMILIES, ALL)]
+        print(f"| {engine} | {set_name} | " + " | ".join(cells) + f" | {fam[ALL].non_speech} |", flush=True)
 
 
-def percentile(values: list[float], q: float) -> float:
-    return float(np.percentile(values, q)) if values else float("nan")
+def robustness_line(engine: str, scores: dict[str, Score]) -> str:
+    s = scores[ALL]
+    return f"| {engine} | {s.errors.rate:.1%} ({s.errors.reference_words} words) | {s.non_speech} of {s.utterances} |"
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=Path(".build/speech-data"))
-    parser.add_argument("--quick", action="store_true", help="default config only, shorter latency runs")
-    parser.add_argument("--streams", default="1,10,20", help="concurrent streams for the latency runs")
-    parser.add_argument("--configs", help="only configurations whose name contains one of these (comma-separated)")
-    parser.add_argument("--wer-only", action="store_true", help="skip the CPU and latency measurements")
-    parser.add_argument("--engine", default="tiny.en", help="tiny.en, base or dir:/path (see EngineSettings)")
+    parser.add_argument("--engines", default="tiny.en,base", help="comma list: tiny.en, base, dir:/path")
+    parser.add_argument("--sets", default="dev,test", help="realistic sets to score (robustness is always added)")
+    parser.add_argument("--baseline", action="store_true", help="also plain faster-whisper on the same calls")
+    parser.add_argument("--sweep", action="store_true", help="every option moved on its own, on dev")
+    parser.add_argument("--latency", default="", help="concurrent real-time streams, e.g. 1,12,20 (test set)")
     args = parser.parse_args(argv)
 
-    sets = {name: load_set(args.data, name) for name in ("dev", "heldout")}
-    configs = dict(list(CONFIGS.items())[:1]) if args.quick else CONFIGS
-    if args.configs:
-        configs = {name: o for name, o in CONFIGS.items() if any(k in name for k in args.configs.split(","))}
+    engines = args.engines.split(",")
     cores = os.cpu_count() or 1
-    print(f"# speech benchmark: {sum(len(c) for c in sets.values())} calls, {cores} cores, engine {args.engine} int8\n")
-
-    print("| configuration | set | oracle WER | streaming WER | non-speech utterances |")
-    print("|---|---|---|---|---|")
-    for name, options in configs.items():
-        engine = WhisperEngine(EngineSettings(engine=args.engine, decode=options, decode_workers=cores))
-        for set_name, calls in sets.items():
-            oracle = oracle_errors(engine, calls)
-            streaming, false_alarms = streaming_errors(engine, calls)
-            print(f"| {name} | {set_name} | {oracle.rate:.1%} | {streaming.rate:.1%} | {false_alarms} |", flush=True)
-        engine.close()
-
-    if args.wer_only:
-        return
-    print("\n| set | voices | oracle WER | streaming WER |  (default configuration, by text-to-speech engine)")
-    print("|---|---|---|---|")
-    engine = WhisperEngine(EngineSettings(engine=args.engine, decode_workers=cores))
-    for set_name, calls in sets.items():
-        for tts in ("flite", "espeak"):
-            subset = [c for c in calls if c.utterances and c.utterances[0].voice.startswith(tts)]
-            if subset:
-                oracle, (streaming, _) = oracle_errors(engine, subset), streaming_errors(engine, subset)
-                print(f"| {set_name} | {tts} | {oracle.rate:.1%} | {streaming.rate:.1%} |", flush=True)
-    engine.close()
-
-    engine = WhisperEngine(EngineSettings(engine=args.engine, decode_workers=1, threads_per_worker=1))
-    audio, cpu = cpu_per_stream(engine, sets["dev"])
-    engine.close()
+    set_names = [s for s in args.sets.split(",") if s]
+    sets = {name: participants(load_set(args.data, name)) for name in [*set_names, ROBUSTNESS]}
+    minutes = {name: sum(p.call.duration_ms for p in ps) / 120_000 for name, ps in sets.items()}
     print(
-        f"\nCPU: {audio:.0f} s of participant audio in {cpu:.1f} CPU-s (1 decode worker): real-time factor "
-        f"{cpu / audio:.3f}, i.e. ~{audio / cpu:.0f} concurrent streams per core at this speech activity"
+        f"# speech benchmark: {', '.join(f'{n} {minutes[n]:.1f} min' for n in sets)} of calls; "
+        f"{cores} cores; engines {', '.join(engines)} (CTranslate2 int8)"
     )
 
-    print("\n| streams | utterances | latency p50 | p95 | max | CPU cores used | RTF |")
-    print("|---|---|---|---|---|---|---|")
-    engine = WhisperEngine(EngineSettings(engine=args.engine, decode_workers=cores))
-    calls = sets["dev"] + sets["heldout"]
-    for streams in (int(s) for s in args.streams.split(",")):
-        run = realtime(engine, calls, streams, seconds=40.0 if args.quick else None)
-        lat = run.latencies_ms
+    rows: list[tuple[str, str, dict[str, Score]]] = []
+    baseline_rows: list[tuple[str, str, dict[str, Score]]] = []
+    robust: list[str] = []
+    capacity: list[str] = []
+    for name in engines:
+        engine = WhisperEngine(EngineSettings(engine=name, decode_workers=cores))
+        scorer = Scorer(engine)
+        decode, endpoint = engine.decode_options, engine.endpoint_settings
+        if args.sweep:
+            run_sweep(scorer, name, sets["dev"], decode, endpoint)
+        for set_name in set_names:
+            rows.append((name, set_name, by_family(scorer.run(sets[set_name], decode, endpoint))))
+            if args.baseline:
+                baseline_rows.append((name, set_name, by_family(baseline.run(engine, sets[set_name]))))
+        robust.append(robustness_line(name, by_family(scorer.run(sets[ROBUSTNESS], decode, endpoint))))
+        scorer.close()
+        engine.close()
+        capacity.append(measure_capacity(name, sets[set_names[-1]]))
+        if args.latency:
+            run_latency(name, sets[set_names[-1]], [int(n) for n in args.latency.split(",")], cores)
+
+    print_wer_table("Streaming whole-call WER, engine defaults (WER per voice family; words scored)", rows)
+    if baseline_rows:
+        print_wer_table("Plain faster-whisper on the same calls (whole channel, beam 5, 30 s windows)", baseline_rows)
+    print("\nRobustness set (espeak-ng voices, ring-back, DTMF, hold music), reported apart\n")
+    print("| engine | WER | utterances made from non-speech |")
+    print("|---|---|---|")
+    print("\n".join(robust))
+    print("\n| engine | real-time factor per participant stream (1 decode thread) | calls per vCPU |")
+    print("|---|---|---|")
+    print("\n".join(capacity))
+
+
+def run_sweep(
+    scorer: Scorer, name: str, dev: list[Participant], decode: DecodeOptions, endpoint: EndpointSettings
+) -> None:
+    print(f"\nSweep on dev, engine {name}: each option moved on its own from the defaults\n")
+    print("| option | dev WER | Δ | subs / dels / ins | CPU ms per utterance | non-speech |")
+    print("|---|---|---|---|---|---|")
+    start: float | None = None
+    for label, options, ends in sweep_options(decode, endpoint):
+        began = time.process_time()
+        fam = by_family(scorer.run(dev, options, ends))
+        cpu_ms = (time.process_time() - began) * 1000 / max(1, fam[ALL].utterances)
+        e = fam[ALL].errors
+        start = e.rate if start is None else start
         print(
-            f"| {streams} | {len(lat)} | {percentile(lat, 50):.0f} ms | {percentile(lat, 95):.0f} ms | "
-            f"{max(lat, default=float('nan')):.0f} ms | {run.cpu_seconds / run.wall_seconds:.2f} | "
-            f"{run.cpu_seconds / run.audio_seconds:.3f} |",
+            f"| {label} | {e.rate:.2%} | {e.rate - start:+.2%} | {e.substitutions} / {e.deletions} / {e.insertions} "
+            f"| {cpu_ms:.0f} | {fam[ALL].non_speech} |",
+            flush=True,
+        )
+
+
+def measure_capacity(name: str, people: list[Participant]) -> str:
+    engine = WhisperEngine(EngineSettings(engine=name, decode_workers=1, threads_per_worker=1))
+    audio, cpu = latency.cpu_per_audio_second(engine, people)
+    engine.close()
+    rtf = cpu / audio
+    return f"| {name} | {rtf:.3f} | {1 / (2 * rtf):.0f} |"
+
+
+def run_latency(name: str, people: list[Participant], counts: list[int], cores: int) -> None:
+    print(f"\nEngine {name} alone, real-time streams from the test set: reference end of speech → text\n")
+    print("| streams | utterances | missed | p50 | p95 | max | CPU cores used |")
+    print("|---|---|---|---|---|---|---|")
+    engine = WhisperEngine(EngineSettings(engine=name, decode_workers=cores))
+    for streams in counts:
+        run = latency.realtime(engine, people, streams)
+        lat = run.latencies_ms
+        p50, p95 = (float(np.percentile(lat, q)) for q in (50, 95)) if lat else (float("nan"), float("nan"))
+        print(
+            f"| {streams} | {len(lat)} | {run.missed} | {p50:.0f} ms | {p95:.0f} ms | {max(lat, default=0):.0f} ms "
+            f"| {run.cpu_seconds / run.wall_seconds:.2f} |",
             flush=True,
         )
     engine.close()

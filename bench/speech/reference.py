@@ -3,11 +3,13 @@ word error rate (WER)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import wave
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -41,6 +43,10 @@ class Call:
     duration_ms: int
     utterances: tuple[Utterance, ...]
     non_speech: tuple[NonSpeech, ...]
+    # The reference's "channel": per role, the line the party spoke over ({"codec", "loss", "concealment",
+    # "level_dbfs", "snr_db"}). Empty for calls without one (the sample call). Not named `channel`: that is the
+    # method below.
+    channel_info: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def channel(self, role: str) -> np.ndarray:
         return self.audio[:, self.channels[role]]
@@ -71,6 +77,7 @@ def load_call(wav_path: Path | str) -> Call:
         duration_ms=reference["duration_ms"],
         utterances=tuple(Utterance(**u) for u in reference["utterances"]),
         non_speech=tuple(NonSpeech(n["role"], n["kind"], n["start_ms"], n["end_ms"]) for n in reference["non_speech"]),
+        channel_info=reference.get("channel", {}),
     )
 
 
@@ -91,6 +98,9 @@ _VARIANTS = [
     (r"\balright\b", "all right"),
     (r"\be-mail\b", "email"),
 ]
+# Hesitations carry no words: references keep them (the voices say them), scoring drops them on both sides, as
+# Whisper's own English normalizer does. Backchannels ("mm-hmm", "uh-huh", "okay") are words and stay.
+FILLERS = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "ah", "hmm", "mm"})
 _UNITS = {word: value for value, word in enumerate(DIGITS)}
 _TEENS = {
     w: 10 + i
@@ -117,11 +127,13 @@ def normalize(text: str) -> str:
     Written and spoken forms meet in the middle: "4111", "four one one one" and "forty one eleven" all become
     "four one one one"; "$49.99" and "forty nine ninety nine" become "four nine nine nine"; "March 3rd" and
     "March third" become "march three"; "john.smith@example.com" becomes "john dot smith at example dot com".
-    Ordinals lose their ordinal ending; "oh" between digits is a zero; "$24" is "twenty four dollars".
+    Ordinals lose their ordinal ending; "oh" between digits is a zero; "$24" is "twenty four dollars"; hesitations
+    ("um", "uh") are dropped.
     """
     text = text.lower().replace("\u2019", "'")
     for pattern, replacement in _VARIANTS:
         text = re.sub(pattern, replacement, text)
+    text = re.sub(r"\$(\d[\d,]*)\.(\d\d)\b", r"\1 \2", text)  # "$28.35": see _money
     text = re.sub(r"\$(\d[\d,]*)(?![\d.,]*\d)", r"\1 dollars", text)  # "$24" is said "twenty four dollars"
     text = re.sub(r"(?<=\d),(?=\d{3})", "", text)  # 1,250 -> 1250
     text = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text)  # 3rd -> 3
@@ -130,7 +142,25 @@ def normalize(text: str) -> str:
     text = re.sub(r"(\d)", r" \1 ", text)  # every digit its own word: 4111 and $49.99 read digit by digit
     text = re.sub(r"[^a-z0-9' ]+", " ", text)
     words = [w.strip("'") for w in text.split()]
-    return " ".join(_spell_numbers([w for w in words if w]))
+    return " ".join(_money(_spell_numbers([w for w in words if w and w not in FILLERS])))
+
+
+def _money(words: list[str]) -> list[str]:
+    """Dollars and cents as their two numbers: "$28.35", "twenty eight thirty five" and "twenty eight dollars and
+    thirty five cents" are the same amount, said or written three ways (a speech engine writes the first)."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        if words[i : i + 2] == ["dollars", "and"] and out and out[-1] in _UNITS:
+            rest = words[i + 2 :]
+            digits = list(itertools.takewhile(lambda w: w in _UNITS, rest))
+            if digits and rest[len(digits) : len(digits) + 1] == ["cents"]:
+                out += digits
+                i += 2 + len(digits) + 1
+                continue
+        out.append(words[i])
+        i += 1
+    return out
 
 
 def _spell_numbers(words: list[str]) -> list[str]:

@@ -1,8 +1,10 @@
-"""The conversations the test calls act out, one script per call, with {slots} for personal details.
+"""The conversations of the robustness and sample calls (espeak-ng), one script per call, with {slots} for personal
+details, and the script format every call is written in.
 
-A line is "A: words" (agent), "C: words" (customer), "KEYS: slot" (the customer keys a slot's digits),
+A line is "A: words" (agent), "C: words" (customer), "A>: words" / "C>: words" (barges in: starts while the
+other party is still talking), "KEYS: slot" (the customer keys a slot's digits, or the digits given),
 "HOLD" (the agent puts the customer on hold) or "PAUSE" (nobody speaks for a few seconds). Words are
-written as a person writes them, numbers spelled out, because espeak-ng speaks exactly what is written
+written as a person writes them, numbers spelled out, because the engines speak exactly what is written
 and the reference is this text.
 """
 
@@ -12,26 +14,35 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class Step:
+    kind: str  # "agent", "customer", "keys", "hold" or "pause"
+    text: str = ""
+    barge_in: bool = False  # starts before the other party has finished
+
+
+@dataclass(frozen=True)
 class Script:
     name: str
     lines: str
 
-    def steps(self) -> list[tuple[str, str]]:
-        """(kind, text) pairs; kind is "agent", "customer", "keys", "hold" or "pause"."""
+    def steps(self) -> list[Step]:
         kinds = {"A": "agent", "C": "customer", "KEYS": "keys"}
         steps = []
         for line in self.lines.strip().splitlines():
             if line.strip() in ("HOLD", "PAUSE"):
-                steps.append((line.strip().lower(), ""))
+                steps.append(Step(line.strip().lower()))
                 continue
             tag, _, text = line.partition(":")
-            if tag not in kinds or not text.strip():
+            barge_in = tag.endswith(">") and tag[:-1] in ("A", "C")
+            kind = kinds.get(tag[:-1] if barge_in else tag)
+            if kind is None or not text.strip():
                 raise ValueError(f"{self.name}: unreadable script line {line!r}")
-            steps.append((kinds[tag], text.strip()))
+            steps.append(Step(kind, text.strip(), barge_in))
         return steps
 
 
-DEV = [
+# The robustness calls: espeak-ng voices speak them, through the varied channel, with ring-back, DTMF and hold.
+ROBUSTNESS = [
     Script(
         "lost-card",
         """
@@ -195,9 +206,6 @@ C: No, that's all. Thanks a lot.
 A: Take care. Goodbye.
 """,
     ),
-]
-
-HELDOUT = [
     Script(
         "flight-change",
         """

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +67,11 @@ def test_word_error_rate_of_an_empty_reference() -> None:
         ("forty nine ninety nine", "four nine nine nine"),
         ("$49.99", "four nine nine nine"),
         ("$24", "two four dollars"),
+        ("$28.35", "two eight three five"),
+        ("Um, so, uh, yeah. Mm-hmm. Uh-huh.", "so yeah mhm uhhuh"),
+        ("twenty eight thirty five", "two eight three five"),
+        ("twenty eight dollars and thirty five cents", "two eight three five"),
+        ("twenty eight dollars and a few cents", "two eight dollars and a few cents"),
         ("twenty-four dollars", "two four dollars"),
         ("one hundred and twelve", "one one two"),
         ("two thousand four hundred", "two four zero zero"),
@@ -167,3 +174,25 @@ def _levels(samples: np.ndarray) -> np.ndarray:
     x = samples.astype(np.float64) / 32768.0
     frames = x[: x.size // 80 * 80].reshape(-1, 80)
     return 10.0 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
+
+
+def test_the_sample_call_has_no_line_recorded(sample: Call) -> None:
+    assert sample.channel_info == {}
+
+
+def test_a_call_loads_each_partys_line_from_its_reference(tmp_path: Path) -> None:
+    # Given a call whose reference records the line each party spoke over
+    reference = json.loads(SAMPLE.with_suffix(".json").read_text())
+    lines = {
+        "customer": {"codec": "gsm", "loss": 0.012, "concealment": "repeat", "level_dbfs": -24.5, "snr_db": 31.0},
+        "agent": {"codec": "alaw", "loss": 0.0, "concealment": "silence", "level_dbfs": -16.0, "snr_db": 27.5},
+    }
+    (tmp_path / "call.json").write_text(json.dumps(reference | {"channel": lines}))
+    shutil.copy(SAMPLE, tmp_path / "call.wav")
+
+    # When it is loaded
+    call = load_call(tmp_path / "call.wav")
+
+    # Then the lines come with it, and the audio per role is still there
+    assert call.channel_info == lines
+    assert call.channel("agent").size == call.audio.shape[0]
