@@ -1,12 +1,15 @@
 """End-to-end latency of local mode: N concurrent calls played in real time through the whole product (local KVS →
-media gateway worker process → SQS → webhook Lambda handler → webhook receiver). For every utterance, the latency
-from the end of its speech in the audio to its receipt at the webhook; CPU and RSS per call; the largest N with
-p95 ≤ 1 s, with the KVS server delivering block by block (as produced) and a whole ~1 s fragment at a time.
+media gateway worker process → SQS → webhook Lambda handler → webhook receiver). The calls are the realistic test
+set (make speech-data), a different call per concurrent call. For every reference utterance, the latency from the
+end of its speech in the *reference* to the receipt of the transcript that covers it; WER of what the webhook got;
+CPU and RSS per call; the largest N with p95 ≤ 1 s, with the KVS server delivering block by block (as produced)
+and a whole ~1 s fragment at a time.
 Next to it, per run, where that latency went, stage by stage (p50 / p95): the timings each utterance carries in
 the conversation table (endpoint wait, decode queue, decode, publish queue, redaction), and from the webhook's
 receipt what came after its publication (publish + delivery) and what no stage accounts for (KVS ingest, rest).
 
-    python -m bench.e2e.bench [--calls 1 5 10 20] [--modes block fragment] [--stagger 0.3] [--quick]
+    python -m bench.e2e.bench [--data .build/speech-data] [--set test] [--calls 1 6 10 20] [--modes block fragment]
+        [--stagger 0.3] [--quick]
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from connect_transcribe.local.webhook_receiver import Received
 from connect_transcribe.models.session import SessionState
 from connect_transcribe.models.utterance import UtteranceMessage
 
-from bench.speech.reference import load_call
+from bench.speech.reference import NO_ERRORS, Call, WordErrors, load_call, load_set, word_errors
 
 Mode = Literal["block", "fragment"]
 SAMPLE = Path(__file__).parents[2] / "tests" / "fixtures" / "calls" / "sample-01-balance-check.wav"
@@ -70,6 +73,8 @@ class RunResult:
     local_rss_mb: float  # this process's peak during the run
     rss_growth_mb: float  # both peaks minus both processes' RSS before the calls (model and runtime excluded)
     stages: dict[str, tuple[float, ...]] = field(default_factory=dict)  # per STAGES key: one value per utterance
+    missed: int = 0  # reference utterances no received transcript covered
+    errors: WordErrors = NO_ERRORS  # what the webhook received against the references, pooled
 
     @property
     def p50(self) -> float:
@@ -127,14 +132,15 @@ def run(
     mode: Mode,
     n_calls: int,
     *,
+    calls: list[Call] | None = None,
     audio_ms: int | None = None,
     stagger_s: float = 0.3,
     end_of_stream_s: float = 3.0,
     quiet_s: float = 2.0,
 ) -> RunResult:
-    call = load_call(SAMPLE)
+    calls = calls or [load_call(SAMPLE)]
     cut = None if audio_ms is None else audio_ms * BYTES_PER_MS
-    customer, agent = call.pcm("customer")[:cut], call.pcm("agent")[:cut]
+    customer, agent = calls[0].pcm("customer")[:cut], calls[0].pcm("agent")[:cut]
     worker_log = os.environ.get("BENCH_WORKER_LOG")
     parameters.clear_caches()  # the webhook handler's secret provider holds a client for the previous run's moto
     with LocalStack(
@@ -154,14 +160,8 @@ def run(
         cpu0, wall0 = cpu_seconds(worker) + cpu_seconds("self"), time.monotonic()
         duplicates0 = stack.receiver.duplicates
 
-        played: list[tuple[PlayedCall, KvsProducer]] = []
-        for i in range(n_calls):
-            # Staggered starts, so the calls do not all speak (and end utterances) in lockstep.
-            time.sleep(max(0.0, wall0 + i * stagger_s - time.monotonic()))
-            played.append(stack.begin_call(customer, agent, speed=1.0))
-        for played_call, producer in played:  # all calls are the same length: they end in start order
-            producer.done.wait()
-            stack.end_call(played_call)
+        spoken = [calls[i % len(calls)] for i in range(n_calls)]
+        played = _play(stack, spoken, cut, wall0, stagger_s)
         # CPU while the calls were live (the drain after the last hang-up is mostly the end-of-stream wait).
         wall, cpu = time.monotonic() - wall0, cpu_seconds(worker) + cpu_seconds("self") - cpu0
         states = [stack.wait_finished(c.contact_id, timeout=180) for c, _ in played]
@@ -177,11 +177,16 @@ def run(
 
     latencies: list[float] = []
     per_call: list[int] = []
+    missed = 0
+    errors = NO_ERRORS
     stages: dict[str, list[float]] = {key: [] for key, _ in STAGES}
-    for played_call, _ in played:
+    for (played_call, _), call in zip(played, spoken, strict=True):
         mine = [r for r in received if r.body["externalConversationId"] == played_call.contact_id]
         per_call.append(len(mine))
-        latencies += [latency_ms(r, played_call.audio_start_ms) for r in mine]
+        found, lost, wrong = reference_latencies(call, mine, played_call.audio_start_ms, audio_ms)
+        latencies += found
+        missed += lost
+        errors += wrong
         for r in mine:
             message = stored.get(r.body["utteranceId"])
             if message is not None and message.timings is not None:
@@ -200,7 +205,53 @@ def run(
         local_rss_mb=local_rss,
         rss_growth_mb=worker_rss + local_rss - rss0,
         stages={key: tuple(values) for key, values in stages.items()},
+        missed=missed,
+        errors=errors,
     )
+
+
+def _play(
+    stack: LocalStack, calls: list[Call], cut: int | None, began: float, stagger_s: float
+) -> list[tuple[PlayedCall, KvsProducer]]:
+    """Each call starts `stagger_s` after the previous one (so they do not speak in lockstep), its transcripts
+    unredacted so they can be scored, and is stopped by the flow when its audio ends."""
+    played: list[tuple[PlayedCall, KvsProducer]] = []
+    for i, call in enumerate(calls):
+        time.sleep(max(0.0, began + i * stagger_s - time.monotonic()))
+        pcm = call.pcm("customer")[:cut], call.pcm("agent")[:cut]
+        played.append(stack.begin_call(*pcm, speed=1.0, parameters={"redactionOutput": "unredacted"}))
+    ending = list(played)
+    while ending:
+        for item in [p for p in ending if p[1].done.wait(0.05)]:
+            stack.end_call(item[0])
+            ending.remove(item)
+    return played
+
+
+def reference_latencies(
+    call: Call, received: list[Received], audio_start_ms: int, audio_ms: int | None
+) -> tuple[list[float], int, WordErrors]:
+    """Per reference utterance, receipt of the first transcript of its participant that reaches its end, minus that
+    end (the reference's, not the engine's); how many no transcript reached; and the WER of what was received."""
+    latencies: list[float] = []
+    missed = 0
+    errors = NO_ERRORS
+    for role in call.channels:
+        got = sorted(
+            (r for r in received if r.body["sender"]["role"] == role),
+            key=lambda r: r.body["autotranscribeResponse"]["start"],
+        )
+        spans = [(r.body["autotranscribeResponse"]["start"], r.body["autotranscribeResponse"]["end"], r) for r in got]
+        refs = [u for u in call.utterances if u.role == role and (audio_ms is None or u.end_ms <= audio_ms)]
+        for ref in refs:
+            covering = [r.arrived_at for start, end, r in spans if start < ref.end_ms <= end + 600]
+            if covering:
+                latencies.append(min(covering) * 1000 - (audio_start_ms + ref.end_ms))
+            else:
+                missed += 1
+        heard = " ".join(u["text"] for _, _, r in spans for u in r.body["autotranscribeResponse"]["utterance"])
+        errors += word_errors(" ".join(u.text for u in refs), heard)
+    return latencies, missed, errors
 
 
 def stage_times(received: Received, message: UtteranceMessage, total_ms: float) -> dict[str, float]:
@@ -250,28 +301,36 @@ def _wait_quiet(count: Callable[[], int], quiet_s: float, timeout_s: float = 30.
 
 def main(argv: list[str] | None = None) -> list[RunResult]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--calls", type=int, nargs="+", default=[1, 5, 10, 20])
+    parser.add_argument("--data", type=Path, default=Path(".build/speech-data"), help="make speech-data's output")
+    parser.add_argument("--set", default="test", help="the call set to play (test: never tuned on)")
+    parser.add_argument("--calls", type=int, nargs="+", default=[1, 6, 10, 20])
     parser.add_argument("--modes", nargs="+", choices=["block", "fragment"], default=["block", "fragment"])
     parser.add_argument("--stagger", type=float, default=0.3, help="seconds between call starts")
     parser.add_argument("--quick", action="store_true", help=f"one call, block-level, the first {QUICK_MS // 1000} s")
     args = parser.parse_args(argv)
     calls, modes, audio_ms, quick = args.calls, args.modes, None, {}
+    played: list[Call] | None = None
+    source = SAMPLE.name
     if args.quick:
         calls, modes, audio_ms, quick = [1], ["block"], QUICK_MS, {"end_of_stream_s": 1.0, "quiet_s": 1.0}
+    else:
+        played = load_set(args.data, args.set)
+        minutes = sum(c.duration_ms for c in played) / 60_000
+        source = f"the {args.set} set: {len(played)} calls, {minutes:.1f} min, one call per concurrent call"
     print(
-        f"# End-to-end benchmark: end of speech → webhook receipt, {os.cpu_count()} cores, calls in real time "
-        f"({f'first {audio_ms // 1000} s of ' if audio_ms else ''}{SAMPLE.name}, starts {args.stagger:g} s apart)\n"
+        f"# End-to-end benchmark: reference end of speech → webhook receipt, {os.cpu_count()} cores, calls in real "
+        f"time ({f'first {audio_ms // 1000} s of ' if audio_ms else ''}{source}; starts {args.stagger:g} s apart)\n"
     )
     print(
-        "| KVS delivery | calls | utterances | p50 | p95 | max | CPU per call (% of one core) | CPU total "
-        "| worker peak RSS | local services peak RSS | RSS per call | p95 ≤ 1 s |"
+        "| KVS delivery | calls | utterances | missed | p50 | p95 | max | WER | CPU per call (% of one core) "
+        "| CPU total | worker peak RSS | local services peak RSS | RSS per call | p95 ≤ 1 s |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     results: list[RunResult] = []
     load0 = os.getloadavg()[0]
     for mode in modes:
         for n in calls:
-            r = run(mode, n, audio_ms=audio_ms, stagger_s=args.stagger, **quick)
+            r = run(mode, n, calls=played, audio_ms=audio_ms, stagger_s=args.stagger, **quick)
             results.append(r)
             print(_row(r), flush=True)
             if r.failed_calls or r.duplicates or min(r.per_call) == 0:
@@ -311,7 +370,8 @@ def _stage_row(r: RunResult) -> str:
 
 def _row(r: RunResult) -> str:
     return (
-        f"| {r.mode} | {r.calls} | {len(r.latencies_ms)} | {r.p50:.0f} ms | {r.p95:.0f} ms | {r.max:.0f} ms "
+        f"| {r.mode} | {r.calls} | {len(r.latencies_ms)} | {r.missed} | {r.p50:.0f} ms | {r.p95:.0f} ms "
+        f"| {r.max:.0f} ms | {r.errors.rate:.1%} "
         f"| {r.cpu_pct_per_call:.0f} % | {r.cpu_pct_per_call * r.calls:.0f} % | {r.worker_rss_mb:.0f} MB "
         f"| {r.local_rss_mb:.0f} MB | {r.rss_growth_mb / r.calls:.1f} MB | {'yes' if r.sustained else 'no'} |"
     )

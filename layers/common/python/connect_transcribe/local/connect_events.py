@@ -14,7 +14,9 @@ def contact_flow_event(
     *,
     agent_id: str = "agent-local",
     customer_id: str = "customer-local",
+    parameters: dict[str, str] | None = None,
 ) -> dict[str, Any]:
+    """`parameters`: more of the Lambda block's parameters (e.g. redactionOutput), beside agentId."""
     audio: dict[str, Any] = {"StreamARN": stream_arn}
     if start_fragment:
         audio["StartFragmentNumber"] = start_fragment
@@ -34,7 +36,7 @@ def contact_flow_event(
                 "Queue": {"ARN": f"{INSTANCE_ARN}/queue/local", "Name": "BasicQueue"},
                 "SystemEndpoint": {"Address": "+14155550100", "Type": "TELEPHONE_NUMBER"},
             },
-            "Parameters": {"agentId": agent_id},
+            "Parameters": {"agentId": agent_id, **(parameters or {})},
         },
         "Name": "ContactFlowEvent",
     }

@@ -284,9 +284,16 @@ class LocalStack:
     # -- calls -------------------------------------------------------------------------------------------------------
 
     def begin_call(
-        self, customer: bytes, agent: bytes, *, contact_id: str | None = None, speed: float = 1.0
+        self,
+        customer: bytes,
+        agent: bytes,
+        *,
+        contact_id: str | None = None,
+        speed: float = 1.0,
+        parameters: dict[str, str] | None = None,
     ) -> tuple[PlayedCall, KvsProducer]:
-        """Audio starts flowing into a new KVS stream, then the flow's connect_start Lambda runs."""
+        """Audio starts flowing into a new KVS stream, then the flow's connect_start Lambda runs (with the block's
+        `parameters`, e.g. {"redactionOutput": "unredacted"})."""
         contact_id = contact_id or str(uuid.uuid4())
         arn = self.kvs.create_stream(f"connect-local-contact-{contact_id}")
         audio_start_ms = time.time_ns() // 1_000_000
@@ -294,7 +301,7 @@ class LocalStack:
         producer.start(customer, agent)
         if not producer.started.wait(10):
             raise RuntimeError("the call's first fragment never started")
-        event = contact_flow_event(contact_id, arn, producer.first_fragment_number)
+        event = contact_flow_event(contact_id, arn, producer.first_fragment_number, parameters=parameters)
         start = self._handlers["connect_start"].handler(event, LocalLambdaContext("connect_start", timeout_seconds=8.0))
         return PlayedCall(contact_id, arn, dict(start), audio_start_ms), producer
 
