@@ -18,7 +18,7 @@ CDK_ARGS ?=
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(shell node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/')
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: help install test test-any-date synth lint format deploy diff clean demo bench bench-speech bench-kvs bench-gateway bench-delivery bench-e2e bench-export speech-data
+.PHONY: help install test test-any-date synth lint format deploy diff clean demo bench bench-speech bench-kvs bench-gateway bench-delivery bench-e2e bench-export speech-data bench-speech-sweep
 
 help:
 	@echo "make demo      install, then run a two-party call through the whole pipeline locally (DEMO_ARGS='--speed 2')"
@@ -105,8 +105,15 @@ $(SPEECH_DATA)/manifest.json: $(wildcard bench/speech/*.py) requirements-bench.t
 
 speech-data: install $(SPEECH_DATA)/manifest.json
 
+# Streaming WER per engine, set and voice family beside plain faster-whisper, the robustness set apart, and CPU per
+# stream (about 45 minutes on 2 cores; BENCH_SPEECH_ARGS='--engines base --sets test' for less). Latency through
+# the whole stack: make bench-e2e.
 bench-speech: speech-data
-	$(PY) -m bench.speech.bench --data $(SPEECH_DATA)
+	$(PY) -m bench.speech.bench --data $(SPEECH_DATA) --baseline $(BENCH_SPEECH_ARGS)
+
+# Every decoding and endpointing option moved on its own from each engine's defaults, on dev only (hours on 2 cores).
+bench-speech-sweep: speech-data
+	$(PY) -m bench.speech.bench --data $(SPEECH_DATA) --sets dev --sweep
 
 bench-kvs: install
 	$(PY) -m bench.kvs.parse

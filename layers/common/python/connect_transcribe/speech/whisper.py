@@ -42,6 +42,9 @@ class DecodeOptions:
     # removing loops ("How can I help? How can I help? How").
     repetition_penalty: float = 1.15
     no_repeat_ngram_size: int = 0
+    # The fallback's repetition penalty (None: the first pass's). A penalty stops loops but also penalises real
+    # repeats ("one one one one" in a card number), so it can be kept for the retry of a looping first pass.
+    fallback_repetition_penalty: float | None = None
     compression_ratio_threshold: float = 2.4
     logprob_threshold: float = -1.0
     word_timestamps: bool = False
@@ -135,21 +138,26 @@ class WhisperDecoder:
             tokenizer, encoder_output, prompt, beam_size=options.beam_size, max_length=max_length, options=options
         )
         fallback_ms = 0.0
-        if options.fallback_beam_size > options.beam_size and (
-            decoded.compression_ratio > options.compression_ratio_threshold
-            or decoded.avg_logprob < options.logprob_threshold
-        ):
+        looping = decoded.compression_ratio > options.compression_ratio_threshold
+        if _fallback_differs(options) and (looping or decoded.avg_logprob < options.logprob_threshold):
             fallback_began = time.perf_counter()
             retry = self._generate(
                 tokenizer,
                 encoder_output,
                 prompt,
-                beam_size=options.fallback_beam_size,
+                beam_size=max(options.fallback_beam_size, options.beam_size),
                 max_length=max_length,
                 options=options,
+                repetition_penalty=_fallback_penalty(options),
             )
             fallback_ms = (time.perf_counter() - fallback_began) * 1000
-            if retry.avg_logprob > decoded.avg_logprob:
+            # A loop is judged by how much it repeats (a loop is often the likelier text), anything else by log-prob.
+            better = (
+                retry.compression_ratio < decoded.compression_ratio
+                if looping
+                else retry.avg_logprob > decoded.avg_logprob
+            )
+            if better:
                 decoded = replace(retry, retried=True)
         if options.word_timestamps and decoded.text:
             words = self._words(tokenizer, decoded, encoder_output, num_frames=min(frames, int(seconds * 100)))
@@ -166,6 +174,7 @@ class WhisperDecoder:
         beam_size: int,
         max_length: int,
         options: DecodeOptions,
+        repetition_penalty: float | None = None,
     ) -> Decoded:
         result = self._model.model.generate(
             encoder_output,
@@ -176,7 +185,7 @@ class WhisperDecoder:
             return_no_speech_prob=True,
             suppress_blank=True,
             suppress_tokens=self._suppress,
-            repetition_penalty=options.repetition_penalty,
+            repetition_penalty=options.repetition_penalty if repetition_penalty is None else repetition_penalty,
             no_repeat_ngram_size=options.no_repeat_ngram_size,
         )[0]
         if not result.sequences_ids:  # beam search can end with no finished hypothesis
@@ -209,6 +218,16 @@ class WhisperDecoder:
             for w in (alignment[0] if alignment else [])
             if w["word"].strip()
         )
+
+
+def _fallback_penalty(options: DecodeOptions) -> float:
+    penalty = options.fallback_repetition_penalty
+    return options.repetition_penalty if penalty is None else penalty
+
+
+def _fallback_differs(options: DecodeOptions) -> bool:
+    """A retry is worth running only if it decodes differently: a wider beam or another repetition penalty."""
+    return options.fallback_beam_size > options.beam_size or _fallback_penalty(options) != options.repetition_penalty
 
 
 def _prompt(tokenizer: Tokenizer, context: str | None) -> list[int]:
