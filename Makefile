@@ -53,12 +53,15 @@ test: install
 	$(PY) -m pytest
 
 # Tests that involve dates, hours, retention, schedules, TTLs, certificates or tokens: every unit and integration
-# test except those that only stream audio through the speech engine in real time, plus the end-to-end pipeline
-# (it exports the call by date). They run under Debian's libfaketime twice: 400 days ahead in UTC-11, and from
+# test except those that only stream audio through the speech engine in real time, the benchmark tooling's, and
+# local mode's process and poller tests (no date in them; a minute a run), plus the end-to-end pipeline (it exports
+# the call by date). They run under Debian's libfaketime twice: 400 days ahead in UTC-11, and from
 # 2 minutes before the next UTC midnight (the run crosses it) in UTC+14, so neither the date, the hour nor the
 # machine's time zone can decide an outcome. The monotonic clock stays real: see tests/faketime/sitecustomize.py.
 CLOCK_TESTS := tests/unit tests/integration tests/e2e/test_pipeline.py --ignore=tests/integration/gateway \
-	--ignore=tests/integration/speech --ignore=tests/integration/media --ignore=tests/integration/bench
+	--ignore=tests/integration/speech --ignore=tests/integration/media --ignore=tests/integration/bench \
+	--ignore=tests/unit/bench --ignore=tests/integration/local/test_demo.py \
+	--ignore=tests/integration/local/test_sqs_poller.py
 # Offsets (not '@' start times, which libfaketime restarts in every child process) keep one wall clock across the
 # processes a test starts.
 SHIFTED := PYTHONPATH=$(CURDIR)/tests/faketime FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f

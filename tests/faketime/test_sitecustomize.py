@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(
 
 ADD_VARIABLES_WHILE_THREADS_RUN = """
 import os, threading, time
-stop = time.monotonic() + 6
+stop = time.monotonic() + 4
 def spin():
     while time.monotonic() < stop:
         pass
