@@ -8,7 +8,7 @@ from connect_transcribe.speech.whisper import DecodeOptions
 
 # Measured on dev (16 calls, 42.6 min; README "Test calls and benchmark"), tiny.en: class defaults 29.4 %; beam 5,
 # no repetition penalty, 12 tokens/s and a 10 s window 25.8 %; with a 15 s window 22.0 % (30 s: 22.4 % at 2.3x the
-# CPU); a loop fallback with penalty 1.15 a further -0.1 point. Those options cost about 3x the decode CPU and are not
+# CPU); a loop fallback with penalty 1.15 a further -0.1 point. Those options cost 4.5x the decode CPU and are not
 # the defaults yet: their end-to-end latency at 10 calls is unmeasured (issue 13). TINY_EN_ACCURATE holds the
 # search's best, so the next measurement starts from it.
 TINY_EN_ACCURATE = DecodeOptions(
