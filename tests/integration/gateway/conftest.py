@@ -187,7 +187,7 @@ class Gateway:
     def wait_finished(self, guid: str, worker: Worker, timeout: float = 60) -> Outcome:
         """The session's outcome on `worker`, ignoring BUSY (it found another worker's live lease and will retry)."""
         return wait_for(
-            lambda: next((o for g, o in worker.finished if g == guid and o is not Outcome.BUSY), None),
+            lambda: next((o for g, o in tuple(worker.finished) if g == guid and o is not Outcome.BUSY), None),
             timeout,
             f"session {guid} to finish",
         )

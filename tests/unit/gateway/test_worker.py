@@ -166,7 +166,7 @@ def test_a_job_close_to_sqs_in_flight_limit_is_re_sent_and_its_old_message_delet
     wait(lambda: ("resend", "ENDED-12h", None) in jobs.calls)
     assert ("delete", "r-12h", None) in jobs.calls
     FakeSession.instances["ENDED-12h"].release.set()
-    wait(lambda: any(g == "ENDED-12h" for g, _ in worker.finished))
+    wait(lambda: any(g == "ENDED-12h" for g, _ in tuple(worker.finished)))  # a snapshot: the worker appends as it runs
     worker.shutdown()
     assert [c for c in jobs.calls if c[0] == "delete"] == [("delete", "r-12h", None)]  # the copy lives on
 
