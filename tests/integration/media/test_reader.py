@@ -153,7 +153,7 @@ def test_connection_cut_mid_fragment_resumes_byte_exact(
     producer.start(customer, agent)
     producer.started.wait(5)
     reader = KvsReader(source, arn, Selector(SelectorType.EARLIEST), settings=FAST)
-    kvs.faults.cut_connections(after_bytes=cut_at_bytes, next_connections=1)
+    kvs.faults.cut_connections(arn, after_bytes=cut_at_bytes, next_connections=1)  # this stream only
     # When the reader carries on
     audio, _ = read_all(reader)
     # Then audio across the cut is exactly the produced audio: nothing lost, nothing repeated
