@@ -135,7 +135,13 @@ class WhisperDecoder:
         max_length = min(448, len(prompt) + int(10 + options.max_tokens_per_second * seconds))
 
         decoded = self._generate(
-            tokenizer, encoder_output, prompt, beam_size=options.beam_size, max_length=max_length, options=options
+            tokenizer,
+            encoder_output,
+            prompt,
+            beam_size=options.beam_size,
+            max_length=max_length,
+            options=options,
+            repetition_penalty=options.repetition_penalty,
         )
         fallback_ms = 0.0
         looping = decoded.compression_ratio > options.compression_ratio_threshold
@@ -174,7 +180,7 @@ class WhisperDecoder:
         beam_size: int,
         max_length: int,
         options: DecodeOptions,
-        repetition_penalty: float | None = None,
+        repetition_penalty: float,
     ) -> Decoded:
         result = self._model.model.generate(
             encoder_output,
@@ -185,7 +191,7 @@ class WhisperDecoder:
             return_no_speech_prob=True,
             suppress_blank=True,
             suppress_tokens=self._suppress,
-            repetition_penalty=options.repetition_penalty if repetition_penalty is None else repetition_penalty,
+            repetition_penalty=repetition_penalty,
             no_repeat_ngram_size=options.no_repeat_ngram_size,
         )[0]
         if not result.sequences_ids:  # beam search can end with no finished hypothesis
