@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from aws_cdk.assertions import Template
+from connect_transcribe.speech.threads import VARIABLES
 
 from infra.config import REPO_ROOT
 from infra.constructs.media_gateway import DOCKERFILE, GATEWAY_SERVICE
@@ -525,6 +526,8 @@ def test_dockerfile_runs_the_gateway_module_as_non_root_with_the_model_baked_in(
     assert by_name["ENTRYPOINT"] == ['["python", "-m", "connect_transcribe.gateway"]']
     assert by_name["USER"] == ["10001"]
     assert "XDG_CACHE_HOME=/opt/cache" in dockerfile
+    for name in VARIABLES:  # the math libraries' thread pools, pinned (speech/threads.py)
+        assert f"{name}=1" in dockerfile
     assert "WhisperEngine(EngineSettings(engine='$ENGINE'" in dockerfile  # model verified at build time
     assert (REPO_ROOT / "layers/common/python/connect_transcribe/gateway/__main__.py").is_file()
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from connect_transcribe.logic.redaction import Redactor
 from connect_transcribe.settings import RedactionOutput
+from connect_transcribe.speech.threads import pin_math_threads
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
 
     demo.add_commands(commands)
     args = parser.parse_args(argv)
+    pin_math_threads()  # transcribe and local mode decode in this process; numpy has not loaded yet
     if args.command in ("demo", "local"):
         return demo.run(args)
     run = {

@@ -41,6 +41,7 @@ from connect_transcribe.local.sqs_poller import SqsLambdaPoller
 from connect_transcribe.local.webhook_receiver import Received, WebhookReceiver
 from connect_transcribe.models.session import SessionState
 from connect_transcribe.settings import ExportSettings, FeedApiSettings
+from connect_transcribe.speech.threads import pin_math_threads
 
 REPO = Path(__file__).resolve().parents[5]
 REGION = "us-east-1"
@@ -255,6 +256,7 @@ class LocalStack:
             "HEARTBEAT_SECONDS": "1",
             "PYTHONUNBUFFERED": "1",
         }
+        pin_math_threads(env)
         if self._log is None:
             self._log = self.worker_log.open("a") if self.worker_log else open(os.devnull, "w")  # noqa: SIM115
         self.worker = subprocess.Popen(
