@@ -129,8 +129,9 @@ bench-gateway: install
 bench-delivery: install
 	$(PY) -m bench.delivery.bench
 
-# N concurrent calls (1, 5, 10, 20) in real time through the whole local stack, block- and fragment-level KVS
-# delivery: end of speech -> webhook latency, CPU and RSS per call (about 6 minutes).
+# N concurrent calls (1, 6, 10, 20) of the realistic test set in real time through the whole local stack, block- and
+# fragment-level KVS delivery: reference end of speech -> webhook latency per stage, WER, CPU and RSS per call (about
+# 4 minutes per row on 2 cores, about 30 minutes in all; --calls 10 --modes block for one row).
 bench-e2e: install
 	$(PY) -m bench.e2e.bench
 
