@@ -24,12 +24,27 @@ def test_thank_you_said_clearly_is_kept() -> None:
 
 @pytest.mark.parametrize(
     ("text", "no_speech", "logprob", "segment"),
-    [("Thank you.", 0.6, -0.3, SPEECHY), ("you", 0.05, -1.2, SPEECHY), ("Thanks for watching!", 0.05, -0.3, SPARSE)],
+    [("Thank you.", 0.6, -1.2, SPEECHY), ("you", 0.5, -0.3, SPARSE), ("Thanks for watching!", 0.05, -1.2, SPARSE)],
 )
 def test_known_hallucinations_without_support_in_the_audio_are_dropped(text, no_speech, logprob, segment) -> None:
+    """Two of the three signals agree: likely no speech, unsure text, little VAD speech."""
     assert not keep(decoded(text, no_speech, logprob), segment)
 
 
+@pytest.mark.parametrize(
+    ("text", "no_speech", "logprob", "segment"),
+    [("Bye!", 0.13, -0.84, SPEECHY), ("Thank you.", 0.6, -0.3, SPEECHY), ("Um", 0.05, -0.3, SPARSE)],
+)
+def test_a_short_real_reply_with_one_weak_signal_is_kept(text, no_speech, logprob, segment) -> None:
+    """One signal alone is what real short replies look like: the sample call's closing "Bye!" decodes at -0.84."""
+    assert keep(decoded(text, no_speech, logprob), segment)
+
+
 def test_unsure_text_on_likely_non_speech_is_dropped() -> None:
-    assert not keep(decoded("la la la la", no_speech=0.9, logprob=-1.4), SPEECHY)
-    assert keep(decoded("my account is locked", no_speech=0.9, logprob=-0.2), SPEECHY)
+    assert not keep(decoded("la la la la", no_speech=0.9, logprob=-1.4), SPARSE)
+    assert keep(decoded("my account is locked", no_speech=0.9, logprob=-0.2), SPARSE)
+
+
+def test_unsure_text_the_vad_heard_as_speech_is_kept() -> None:
+    """The sample call's "And your phone number?": no-speech 0.82, logprob -1.11, 73 % of its windows speech."""
+    assert keep(decoded("and your phone.", no_speech=0.82, logprob=-1.11), SPEECHY)

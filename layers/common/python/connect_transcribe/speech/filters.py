@@ -1,5 +1,13 @@
 """Drop what Whisper makes of non-speech: empty text, and its well-known hallucinations when the audio
-gives no support for them (high no-speech probability, low confidence or little VAD speech)."""
+gives no support for them.
+
+Three signals can say a segment gives no support: a high no-speech probability, low confidence, little VAD speech
+in the segment. A listed phrase is dropped only when at least two of them agree. One signal alone is what short,
+real replies look like ("Bye.", "Thanks.", "Um"). Measured over every segment of the dev, test and robustness
+calls (tiny.en, `bench.speech.scoring`), which hold ring-back, DTMF and hold music: every segment that decoded to a
+listed phrase lay on real speech, because the VAD had already kept non-speech out. Any one signal (the old rule) dropped
+25 of those 62 real utterances, two of three drop 5; WER moves by less than 0.3 points on each set and no set gains
+an utterance from non-speech. Whisper's own no-speech rule, below, dropped no segment of those sets."""
 
 from __future__ import annotations
 
@@ -41,8 +49,10 @@ def keep(decoded: Decoded, segment: Segment) -> bool:
     if not words:
         return False
     speech_ratio = segment.speech_windows * 256 / max(1, segment.end - segment.start)
-    unsupported = decoded.no_speech_prob > 0.4 or decoded.avg_logprob < -0.8 or speech_ratio < 0.3
-    if words in HALLUCINATIONS and unsupported:
+    sparse = speech_ratio < 0.3
+    signals = (decoded.no_speech_prob > 0.4, decoded.avg_logprob < -0.8, sparse)
+    if words in HALLUCINATIONS and sum(signals) >= 2:
         return False
-    # Whisper's own rule: very likely no speech and not confident in the text either.
-    return not (decoded.no_speech_prob > 0.8 and decoded.avg_logprob < -1.0)
+    # Whisper's own rule (very likely no speech, and unsure of the text), unless the VAD heard speech: on the
+    # sample call "And your phone number?" decodes at no-speech 0.82 with 73 % of its windows speech.
+    return not (decoded.no_speech_prob > 0.8 and decoded.avg_logprob < -1.0 and sparse)
