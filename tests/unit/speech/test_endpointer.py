@@ -70,3 +70,17 @@ def test_open_since_tracks_the_audio_the_open_utterance_needs() -> None:
     assert ep.open_since is None
     ep.push([0.9])
     assert ep.open_since == 10 * W - 64 * 8
+
+
+def test_the_early_decode_waits_for_its_own_silence_even_when_the_post_pad_is_shorter() -> None:
+    # Given a 64 ms post-pad and an early decode after 192 ms of silence (6 windows)
+    ep = Endpointer(EndpointSettings(min_silence_ms=320, post_pad_ms=64, early_decode_after_ms=192, pre_roll_ms=0))
+    ep.push(windows((0.9, 10), (0.1, 5)))
+    # When 5 windows of silence have passed (the post-pad has arrived): a pause between words, not yet a segment
+    assert ep.tentative() is None
+    # Then at the sixth, the would-be segment is offered, ending at the post-pad
+    ep.push([0.1])
+    offered = ep.tentative()
+    assert offered is not None and (offered.start, offered.end) == (0, 10 * W + 64 * 8)
+    # and it is exactly what the endpoint closes at min_silence_ms
+    assert ep.push(windows((0.1, 4))) == [offered]

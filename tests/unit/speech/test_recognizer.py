@@ -135,7 +135,7 @@ def test_a_plain_callback_still_counts_as_delivered_when_it_returns() -> None:
     assert stream.settled().sequence == 1 and stream.wait_idle(0)
 
 
-# Early decoding: the open utterance is decoded once post_pad_ms (200) of silence has passed, and the endpoint
+# Early decoding: the open utterance is decoded once early_decode_after_ms (200) of silence has passed, and the endpoint
 # (min_silence_ms, 300) then delivers that result instead of decoding again.
 
 
