@@ -47,11 +47,14 @@ DECODE_KNOBS: list[Knob] = [
     knob("linear resampling", resampler="linear"),
     knob("pad 0.2 s", pad_seconds=0.2),
     knob("pad 1.0 s", pad_seconds=1.0),
+    knob("retry unsure first passes (log-probability < -1.0)", logprob_threshold=-1.0),
+    knob("retry very unsure first passes (log-probability < -1.5)", logprob_threshold=-1.5),
+    knob("retry loops only", logprob_threshold=-10.0),
 ]
 ENDPOINT_KNOBS: list[Knob] = [
     *[knob(f"min silence {m} ms", min_silence_ms=m) for m in (200, 300, 400, 600)],
     *[knob(f"pre-roll {m} ms", pre_roll_ms=m) for m in (100, 200, 300, 500)],
-    *[knob(f"post-pad {m} ms", post_pad_ms=m) for m in (100, 200, 300, 500)],
+    *[knob(f"post-pad {m} ms", post_pad_ms=m) for m in (0, 25, 50, 100, 150, 200, 300, 500)],
     knob("VAD threshold 0.4 / 0.25", threshold=0.4, release=0.25),
     knob("VAD threshold 0.5 / 0.35", threshold=0.5, release=0.35),
     knob("VAD threshold 0.6 / 0.45", threshold=0.6, release=0.45),
