@@ -56,7 +56,7 @@ class Endpointer:
         self._min_speech = max(1, s.min_speech_ms // WINDOW_MS)
         self._pre_roll = s.pre_roll_ms * 8
         self._post_pad = s.post_pad_ms * 8
-        self._early_after = s.early_decode_after_ms * 8
+        self._early_wait = max(self._post_pad, s.early_decode_after_ms * 8)  # silence before tentative() offers
         self._max_windows = s.max_utterance_ms // WINDOW_MS
         self._cut_search = max(1, s.cut_search_ms // WINDOW_MS)
         self._window = 0  # index of the next window
@@ -108,7 +108,7 @@ class Endpointer:
             return None
         speech_end = (self._last_speech + 1) * WINDOW
         end = speech_end + self._post_pad
-        if max(end, speech_end + self._early_after) > self._window * WINDOW:
+        if speech_end + self._early_wait > self._window * WINDOW:
             return None
         start = self._segment_start(self._start)
         return Segment(start, end, max(start, self._start * WINDOW), speech_end, speech_windows=self._speech_windows)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from connect_transcribe.speech.endpointer import Segment
+from connect_transcribe.speech.vad import WINDOW
 from connect_transcribe.speech.whisper import Decoded
 
 HALLUCINATIONS = frozenset(
@@ -48,7 +49,7 @@ def keep(decoded: Decoded, segment: Segment) -> bool:
     words = normalized(decoded.text)
     if not words:
         return False
-    speech_ratio = segment.speech_windows * 256 / max(1, segment.end - segment.start)
+    speech_ratio = segment.speech_windows * WINDOW / max(1, segment.end - segment.start)
     sparse = speech_ratio < 0.3
     signals = (decoded.no_speech_prob > 0.4, decoded.avg_logprob < -0.8, sparse)
     if words in HALLUCINATIONS and sum(signals) >= 2:

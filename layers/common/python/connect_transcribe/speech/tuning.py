@@ -29,7 +29,7 @@ DECODE: dict[str, DecodeOptions] = {
 }
 # tiny.en post-pad, measured on dev with the engine's defaults (bench.speech.scoring; 2026-12-03): 200 ms 29.9 %,
 # 150 ms 28.7 %, 100 ms 29.0 %, 50 ms 27.9 %, 25 ms 28.5 %, 0 ms 28.5 %. Trailing silence makes Whisper insert words
-# (insertions 442 -> 374 at 50 ms), and the early decode starts once the post-pad has passed, 150 ms sooner. A
+# (insertions 442 -> 374 at 50 ms); the early decode still waits for early_decode_after_ms (200 ms) of silence. A
 # shorter minimum silence costs WER (200 ms: 31.2 %, 250 ms: 31.1 %), and so do pre-roll 200 ms and threshold 0.4.
 ENDPOINT: dict[str, EndpointSettings] = {
     "tiny.en": EndpointSettings(post_pad_ms=50),
