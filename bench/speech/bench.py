@@ -38,6 +38,8 @@ def knob(name: str, **change: object) -> Knob:
 DECODE_KNOBS: list[Knob] = [
     *[knob(f"window {w} s", min_window_seconds=float(w)) for w in (5, 10, 15, 30)],
     knob("beam 1, fallback 5", beam_size=1, fallback_beam_size=5),
+    knob("beam 2", beam_size=2, fallback_beam_size=5),
+    knob("beam 3", beam_size=3, fallback_beam_size=5),
     knob("beam 5", beam_size=5, fallback_beam_size=5),
     knob("beam 1, no fallback", beam_size=1, fallback_beam_size=1),
     *[knob(f"repetition penalty {r}", repetition_penalty=r) for r in (1.0, 1.05, 1.1, 1.15)],

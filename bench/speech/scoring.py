@@ -77,10 +77,12 @@ def segment(engine: WhisperEngine, participant: Participant, endpoint: EndpointS
 
 
 def decode(engine: WhisperEngine, segmented: Segmented, options: DecodeOptions) -> list[Hypothesis]:
-    """What the recognizer delivers for these segments under `options` (no previous-text context)."""
-    out = []
+    """What the recognizer delivers for these segments under `options`; like the recognizer, each decode gets the
+    last kept text as its context (used only with `options.use_previous_text`)."""
+    out: list[Hypothesis] = []
     for seg, audio in segmented.segments:
-        decoded = engine._decoder.decode(prepare(audio, options), options, None, "en")
+        previous = out[-1].text if out else None
+        decoded = engine._decoder.decode(prepare(audio, options), options, previous, "en")
         if filters.keep(decoded, seg):
             out.append(Hypothesis(seg.speech_start // 8, seg.speech_end // 8, decoded.text))
     return out

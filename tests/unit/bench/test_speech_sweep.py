@@ -22,3 +22,5 @@ def test_a_knob_already_at_the_default_is_not_a_row() -> None:
     assert f"post-pad {endpoint.post_pad_ms} ms" not in labels
     assert "post-pad 200 ms" in labels
     assert ("retry loops only" in labels) == (decode.logprob_threshold != -10.0)
+    assert f"beam {decode.beam_size}" not in labels
+    assert "beam 1, fallback 5" in labels

@@ -19,20 +19,28 @@ TINY_EN_ACCURATE = DecodeOptions(
     max_tokens_per_second=12.0,
     min_window_seconds=15.0,
 )
-# tiny.en fallback: only for loops (logprob_threshold -10 never fires on its own). The beam-5 retry of every unsure
-# first pass ran on a third of the utterances, on the latency path: with it, 10 concurrent test calls measured p95
-# 2,419-2,990 ms end to end, without it 1,288 ms, for +0.5 point of dev WER (27.9 -> 28.4 %; -1.5: 28.4 %) and
-# +0.4 on test (34.8 -> 35.2 %), 2026-12-03. The rule: no second decode unless the first is actually bad.
+# Fallback only for loops (logprob_threshold -10 never fires on its own), both engines. For tiny.en the beam-5 retry
+# of every unsure first pass ran on a third of the utterances, on the latency path: with it, 10 concurrent test calls
+# measured p95 2,419-2,990 ms end to end, without it 1,288 ms, for +0.5 point of dev WER (27.9 -> 28.4 %; -1.5:
+# 28.4 %), 2026-12-03. The rule: no second decode unless the first is actually bad.
+# First-pass beam 3, measured on dev with the other defaults (2026-12-03, README "Beam width"): tiny.en greedy 28.5 %,
+# beam 2 27.0 %, beam 3 25.8 %, beam 4 26.2 %, beam 5 26.0 %; one decode of a test utterance, one thread, mean 83 ms
+# greedy, 87 ms beam 3, 99 ms beam 5 (the 5 s window's decoder steps are cheap to widen). base: greedy 27.3 %, beam 3
+# 25.1 % (loop-only fallback; 25.3 % with the unsure retry as well).
 DECODE: dict[str, DecodeOptions] = {
-    "tiny.en": DecodeOptions(logprob_threshold=-10.0),
-    "base": DecodeOptions(),
+    "tiny.en": DecodeOptions(beam_size=3, logprob_threshold=-10.0),
+    "base": DecodeOptions(beam_size=3, logprob_threshold=-10.0),
 }
 # tiny.en post-pad, measured on dev with the engine's defaults (bench.speech.scoring; 2026-12-03): 200 ms 29.9 %,
 # 150 ms 28.7 %, 100 ms 29.0 %, 50 ms 27.9 %, 25 ms 28.5 %, 0 ms 28.5 %. Trailing silence makes Whisper insert words
 # (insertions 442 -> 374 at 50 ms); the early decode still waits for early_decode_after_ms (200 ms) of silence. A
 # shorter minimum silence costs WER (200 ms: 31.2 %, 250 ms: 31.1 %), and so do pre-roll 200 ms and threshold 0.4.
+# With beam 3, 100 ms scores 26.4 % against 25.8 % at 50 ms. base keeps 200 ms: 50 ms scored 27.5 % against 27.1 %.
+# tiny.en early decode after 150 ms of silence, measured end to end (10 test calls, make bench-e2e's block mode,
+# 2026-12-03): 200 ms p50 476 / p95 720 ms, CPU 89 %; 150 ms 440 / 686 ms, 96 %; 100 ms 440 / 756 ms, 102 % (each
+# earlier start wastes more decodes on pauses between words). WER does not depend on it.
 ENDPOINT: dict[str, EndpointSettings] = {
-    "tiny.en": EndpointSettings(post_pad_ms=50),
+    "tiny.en": EndpointSettings(post_pad_ms=50, early_decode_after_ms=150),
     "base": EndpointSettings(),
 }
 
