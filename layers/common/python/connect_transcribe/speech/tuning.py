@@ -27,13 +27,14 @@ TINY_EN_ACCURATE = DecodeOptions(
 # beam 2 27.0 %, beam 3 25.8 %, beam 4 26.2 %, beam 5 26.0 %; one decode of a test utterance, one thread, mean 83 ms
 # greedy, 87 ms beam 3, 99 ms beam 5 (the 5 s window's decoder steps are cheap to widen). base: greedy 27.3 %, beam 3
 # 25.1 % (loop-only fallback; 25.3 % with the unsure retry as well).
+BEAM_3_LOOP_RETRY = DecodeOptions(beam_size=3, logprob_threshold=-10.0)
 DECODE: dict[str, DecodeOptions] = {
-    "tiny.en": DecodeOptions(beam_size=3, logprob_threshold=-10.0),
-    "base": DecodeOptions(beam_size=3, logprob_threshold=-10.0),
+    "tiny.en": BEAM_3_LOOP_RETRY,
+    "base": BEAM_3_LOOP_RETRY,
 }
 # tiny.en post-pad, measured on dev with the engine's defaults (bench.speech.scoring; 2026-12-03): 200 ms 29.9 %,
 # 150 ms 28.7 %, 100 ms 29.0 %, 50 ms 27.9 %, 25 ms 28.5 %, 0 ms 28.5 %. Trailing silence makes Whisper insert words
-# (insertions 442 -> 374 at 50 ms); the early decode still waits for early_decode_after_ms (200 ms) of silence. A
+# (insertions 442 -> 374 at 50 ms); the early decode waits for its own early_decode_after_ms of silence (below). A
 # shorter minimum silence costs WER (200 ms: 31.2 %, 250 ms: 31.1 %), and so do pre-roll 200 ms and threshold 0.4.
 # With beam 3, 100 ms scores 26.4 % against 25.8 % at 50 ms. base keeps 200 ms: 50 ms scored 27.5 % against 27.1 %.
 # tiny.en early decode after 150 ms of silence, measured end to end (10 test calls, make bench-e2e's block mode,
