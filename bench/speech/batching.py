@@ -15,7 +15,7 @@ from pathlib import Path
 import ctranslate2
 import numpy as np
 from connect_transcribe.speech.engine import EngineSettings, WhisperEngine
-from connect_transcribe.speech.whisper import HOP, WHISPER_RATE, _prompt, prepare
+from connect_transcribe.speech.whisper import HOP, WHISPER_RATE, _prompt, generation_limit, prepare
 
 from bench.speech.reference import load_set
 from bench.speech.scoring import Participant, participants, segment
@@ -57,7 +57,7 @@ def decode_batch(engine: WhisperEngine, features: list[np.ndarray], beam_size: i
         encoded,
         [prompt] * len(features),
         beam_size=beam_size,
-        max_length=len(prompt) + 40,
+        max_length=generation_limit(40, len(prompt)),
         suppress_blank=True,
         suppress_tokens=decoder._suppress,
         repetition_penalty=options.repetition_penalty,

@@ -52,6 +52,7 @@ DECODE_KNOBS: list[Knob] = [
     knob("retry unsure first passes (log-probability < -1.0)", logprob_threshold=-1.0),
     knob("retry very unsure first passes (log-probability < -1.5)", logprob_threshold=-1.5),
     knob("retry loops only", logprob_threshold=-10.0),
+    *[knob(f"{t} tokens/s", max_tokens_per_second=float(t)) for t in (3, 4, 5, 6, 8)],
 ]
 ENDPOINT_KNOBS: list[Knob] = [
     *[knob(f"min silence {m} ms", min_silence_ms=m) for m in (200, 300, 400, 600)],

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from connect_transcribe.speech.engine import WhisperEngine
-from connect_transcribe.speech.whisper import DecodeOptions, prepare
+from connect_transcribe.speech.whisper import DecodeOptions, generation_limit, prepare
 
 from bench.speech.reference import load_call
 
@@ -55,3 +55,39 @@ def test_a_looping_first_pass_is_retried_with_the_fallback_penalty(
     # A loop is judged by how much it repeats: the retry is kept only if it repeats less.
     assert decoded.retried == (decoded.compression_ratio < first.compression_ratio)
     assert decoded.text if decoded.retried else decoded.text == first.text
+
+
+@pytest.fixture(scope="module")
+def long_utterance() -> np.ndarray:
+    call = load_call(SAMPLE)
+    longest = max(call.utterances, key=lambda u: u.end_ms - u.start_ms)
+    audio = call.channel(longest.role).astype(np.float32) / 32768.0
+    return audio[longest.start_ms * 8 - 2400 : longest.end_ms * 8 + 1600]
+
+
+@pytest.mark.parametrize("budget", [5, 9])
+def test_the_generation_limit_gives_whisper_the_whole_token_budget(
+    engine: WhisperEngine, long_utterance: np.ndarray, budget: int
+) -> None:
+    # CTranslate2 caps Whisper at half of max_length: prompt + budget (the old limit) yields about budget / 2 tokens.
+    decoder = engine._decoder
+    tokenizer = decoder.tokenizer("en")
+    options = DecodeOptions()
+    samples = prepare(long_utterance, options)
+    features = decoder._model.feature_extractor(samples, padding=0)
+    encoded = decoder._model.encode(features[:, : features.shape[-1] - features.shape[-1] % 2])
+    prompt = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
+    whole = decoder._model.model.generate(encoded, [prompt], beam_size=1)[0].sequences_ids[0]
+    limited = decoder._model.model.generate(
+        encoded, [prompt], beam_size=1, max_length=generation_limit(budget, len(prompt))
+    )[0].sequences_ids[0]
+    assert len(whole) > budget
+    assert limited == whole[:budget]
+
+
+def test_a_long_utterance_keeps_its_last_words(engine: WhisperEngine, long_utterance: np.ndarray) -> None:
+    # 10 tokens plus 4 per second of audio: the longest sample utterance fits without being cut.
+    options = replace(DecodeOptions(), max_tokens_per_second=4.0)
+    decoded = decode(engine, long_utterance, options)
+    unbounded = decode(engine, long_utterance, replace(options, max_tokens_per_second=40.0))
+    assert decoded.text == unbounded.text

@@ -23,6 +23,7 @@ from connect_transcribe.speech.models import ModelFiles
 MAX_FRAMES = 3000  # 30 s of features: Whisper's positional embedding length
 HOP = 160
 MAX_PROMPT_TOKENS = 223
+MAX_TEXT_TOKENS = 448  # Whisper's text positions: prompt and output together
 
 
 @dataclass(frozen=True)
@@ -131,8 +132,8 @@ class WhisperDecoder:
         context = previous_text if options.use_previous_text else None
         prompt = _prompt(tokenizer, context or options.initial_prompt)
         seconds = audio.size / WHISPER_RATE
-        # CTranslate2 counts the prompt in max_length; the text budget grows with the audio's length.
-        max_length = min(448, len(prompt) + int(10 + options.max_tokens_per_second * seconds))
+        # The text budget grows with the audio's length.
+        max_length = generation_limit(int(10 + options.max_tokens_per_second * seconds), len(prompt))
 
         decoded = self._generate(
             tokenizer,
@@ -181,7 +182,9 @@ class WhisperDecoder:
         max_length: int,
         options: DecodeOptions,
         repetition_penalty: float,
+        forced: int = 0,
     ) -> Decoded:
+        """`forced`: tokens at the end of `prompt` (a prefix the text must start with) left out of the text."""
         result = self._model.model.generate(
             encoder_output,
             [prompt],
@@ -198,7 +201,7 @@ class WhisperDecoder:
             return Decoded(
                 text="", avg_logprob=-10.0, no_speech_prob=float(result.no_speech_prob), compression_ratio=0.0
             )
-        tokens = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
+        tokens = [t for t in result.sequences_ids[0][forced:] if t < tokenizer.eot]
         text = tokenizer.decode(tokens).strip()
         # With the default length penalty (1.0) CTranslate2's score is the log-prob averaged over tokens.
         avg_logprob = float(result.scores[0]) if tokens else -10.0
@@ -224,6 +227,16 @@ class WhisperDecoder:
             for w in (alignment[0] if alignment else [])
             if w["word"].strip()
         )
+
+
+def generation_limit(new_tokens: int, prompt_tokens: int) -> int:
+    """CTranslate2's `max_length` that lets Whisper generate `new_tokens` after a prompt of `prompt_tokens`.
+
+    CTranslate2 counts the prompt in max_length, and its Whisper decodes at most half of max_length as well
+    (`min(max_length / 2, max_length - start)` in whisper.cc, OpenNMT/CTranslate2#1856). Passing the prompt plus the
+    budget, as this module did until 2026-12-04, gave about half the budget: long utterances lost their last words.
+    """
+    return min(MAX_TEXT_TOKENS, max(2 * new_tokens, prompt_tokens + new_tokens))
 
 
 def _fallback_penalty(options: DecodeOptions) -> float:
