@@ -22,10 +22,10 @@ import numpy as np
 from connect_transcribe.speech import filters
 from connect_transcribe.speech.engine import EngineSettings, WhisperEngine
 from connect_transcribe.speech.whisper import (
-    MAX_FRAMES,
     WHISPER_RATE,
     Decoded,
     DecodeOptions,
+    _fallback_penalty,
     generation_limit,
     prepare,
 )
@@ -42,12 +42,7 @@ def decode_after(
     """`audio` (16 kHz) decoded after `context` (16 kHz, may be empty) whose words are `prefix`: only the new text."""
     decoder = engine._decoder
     tokenizer = decoder.tokenizer("en")
-    heard = np.concatenate((context, audio))
-    tail = np.zeros(
-        int(max(options.pad_seconds, options.min_window_seconds - heard.size / WHISPER_RATE) * WHISPER_RATE)
-    )
-    features = decoder._model.feature_extractor(np.concatenate((heard, tail)).astype(np.float32), padding=0)
-    encoded = decoder._model.encode(features[:, : min(features.shape[-1] - features.shape[-1] % 2, MAX_FRAMES)])
+    encoded, _ = decoder.encode(np.concatenate((context, audio)), options)
     forced = tokenizer.encode(" " + prefix.strip())[-MAX_PREFIX_TOKENS:] if prefix.strip() else []
     prompt = [*tokenizer.sot_sequence, tokenizer.no_timestamps, *forced]
     budget = len(forced) + int(10 + options.max_tokens_per_second * audio.size / WHISPER_RATE)
@@ -67,8 +62,7 @@ def decode_after(
 
     decoded = generate(options.beam_size, options.repetition_penalty)
     if decoded.compression_ratio > options.compression_ratio_threshold:  # the engine's loop retry
-        penalty = options.fallback_repetition_penalty or options.repetition_penalty
-        retry = generate(max(options.fallback_beam_size, options.beam_size), penalty)
+        retry = generate(max(options.fallback_beam_size, options.beam_size), _fallback_penalty(options))
         if retry.compression_ratio < decoded.compression_ratio:
             decoded = retry
     return decoded

@@ -73,9 +73,7 @@ def test_the_generation_limit_gives_whisper_the_whole_token_budget(
     decoder = engine._decoder
     tokenizer = decoder.tokenizer("en")
     options = DecodeOptions()
-    samples = prepare(long_utterance, options)
-    features = decoder._model.feature_extractor(samples, padding=0)
-    encoded = decoder._model.encode(features[:, : features.shape[-1] - features.shape[-1] % 2])
+    encoded, _ = decoder.encode(prepare(long_utterance, options), options)
     prompt = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
     whole = decoder._model.model.generate(encoded, [prompt], beam_size=1)[0].sequences_ids[0]
     limited = decoder._model.model.generate(

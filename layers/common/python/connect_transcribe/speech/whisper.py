@@ -123,12 +123,7 @@ class WhisperDecoder:
         """`audio`: 16 kHz float32 mono, one utterance (at most 30 s)."""
         began = time.perf_counter()
         tokenizer = self.tokenizer(language)
-        tail_seconds = max(options.pad_seconds, options.min_window_seconds - audio.size / WHISPER_RATE)
-        tail = np.zeros(int(tail_seconds * WHISPER_RATE), dtype=np.float32)
-        features = self._model.feature_extractor(np.concatenate((audio, tail)), padding=0)
-        frames = min(features.shape[-1] - features.shape[-1] % 2, MAX_FRAMES)
-        features = features[:, :frames]
-        encoder_output = self._model.encode(features)
+        encoder_output, frames = self.encode(audio, options)
         context = previous_text if options.use_previous_text else None
         prompt = _prompt(tokenizer, context or options.initial_prompt)
         seconds = audio.size / WHISPER_RATE
@@ -171,6 +166,14 @@ class WhisperDecoder:
             decoded = replace(decoded, words=words)
         total_ms = (time.perf_counter() - began) * 1000
         return replace(decoded, first_pass_ms=round(total_ms - fallback_ms, 2), fallback_ms=round(fallback_ms, 2))
+
+    def encode(self, audio: np.ndarray, options: DecodeOptions) -> tuple[object, int]:
+        """The encoder output for `audio` (16 kHz) padded with silence to the minimum window, and its frame count."""
+        tail_seconds = max(options.pad_seconds, options.min_window_seconds - audio.size / WHISPER_RATE)
+        tail = np.zeros(int(tail_seconds * WHISPER_RATE), dtype=np.float32)
+        features = self._model.feature_extractor(np.concatenate((audio, tail)), padding=0)
+        frames = min(features.shape[-1] - features.shape[-1] % 2, MAX_FRAMES)
+        return self._model.encode(features[:, :frames]), frames
 
     def _generate(
         self,
