@@ -53,6 +53,17 @@ TABLE_ACTIONS = [
 QUEUE_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"]
 # ECS gives a task this long between SIGTERM and SIGKILL (Fargate's maximum): time to hand sessions over.
 STOP_TIMEOUT = Duration.seconds(120)
+# The worker touches its liveness file twice a second once its model is loaded and it takes jobs
+# (connect_transcribe/gateway/health.py); the check fails when the file is missing or 30 s old. ECS counts a new
+# task healthy only then, so a deploy drains the old tasks after the new ones can transcribe, and it replaces a task
+# whose worker hangs (3 failures, 45 s). The start period covers the model load on a cold image pull.
+HEALTH_CHECK = ecs.HealthCheck(
+    command=["CMD", "python", "-m", "connect_transcribe.gateway.health"],
+    interval=Duration.seconds(15),
+    timeout=Duration.seconds(5),
+    retries=3,
+    start_period=Duration.seconds(60),
+)
 
 
 def kvs_stream_name_pattern(prefix: str) -> str:
@@ -147,6 +158,7 @@ class MediaGateway(Construct):
                 max_buffer_size=Size.mebibytes(25),
             ),
             stop_timeout=STOP_TIMEOUT,
+            health_check=HEALTH_CHECK,
             readonly_root_filesystem=True,
         )
         self.container.add_mount_points(ecs.MountPoint(container_path="/tmp", source_volume="tmp", read_only=False))  # noqa: S108 - the task's own scratch volume

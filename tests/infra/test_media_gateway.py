@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from aws_cdk.assertions import Template
+from connect_transcribe.settings import GatewayHealthSettings
 from connect_transcribe.speech.threads import VARIABLES
 
 from infra.config import REPO_ROOT
@@ -112,6 +113,21 @@ def test_task_definition_runs_the_asset_image_on_arm64_with_configured_size(defa
     assert definition["StopTimeout"] == 120  # SIGTERM -> hand sessions over
     assert definition["ReadonlyRootFilesystem"] is True
     assert definition["MountPoints"] == [{"ContainerPath": "/tmp", "ReadOnly": False, "SourceVolume": "tmp"}]
+
+
+def test_a_task_is_healthy_only_while_its_worker_beats_on_the_writable_volume(default_synth):
+    definition = container(default_synth.template)
+    check = definition["HealthCheck"]
+
+    assert check["Command"] == ["CMD", "python", "-m", "connect_transcribe.gateway.health"]
+    assert (REPO_ROOT / "layers/common/python/connect_transcribe/gateway/health.py").is_file()
+    assert (check["Interval"], check["Timeout"], check["Retries"], check["StartPeriod"]) == (15, 5, 3, 60)
+    # the worker and the check read the same file, on the task's scratch volume (the root file system is read-only)
+    variables = {v["Name"] for v in definition["Environment"]}
+    assert "HEALTH_FILE" not in variables
+    health_file = GatewayHealthSettings.model_fields["health_file"].default
+    (mount,) = definition["MountPoints"]
+    assert health_file.startswith(mount["ContainerPath"] + "/") and mount["ReadOnly"] is False
 
 
 X86_CONTEXT = {"gateway_architecture": "x86_64", "gateway_cpu": "4096", "gateway_memory_mb": "8192"}

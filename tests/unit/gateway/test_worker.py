@@ -110,9 +110,32 @@ def deps() -> SessionDeps:
     )
 
 
-def run_worker(items: list[ReceivedJob], **settings: Any) -> tuple[Worker, FakeJobs, threading.Thread]:
+class FakeLiveness:
+    def __init__(self, *, broken: bool = False) -> None:
+        self.beats = 0
+        self.cleared = False
+        self.broken = broken
+
+    def beat(self) -> None:
+        self.beats += 1
+        if self.broken:
+            raise PermissionError("read-only file system")
+
+    def clear(self) -> None:
+        self.cleared = True
+
+
+def run_worker(
+    items: list[ReceivedJob], liveness: FakeLiveness | None = None, **settings: Any
+) -> tuple[Worker, FakeJobs, threading.Thread]:
     jobs = FakeJobs(items)
-    worker = Worker(jobs, deps(), WorkerSettings(supervise_every_s=0.02, **settings), session_factory=FakeSession)
+    worker = Worker(
+        jobs,
+        deps(),
+        WorkerSettings(supervise_every_s=0.02, **settings),
+        session_factory=FakeSession,
+        liveness=liveness,
+    )
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
     return worker, jobs, thread
@@ -178,3 +201,26 @@ def test_shutdown_hands_every_session_over_and_makes_its_job_visible_at_once() -
     thread.join(5)
     assert worker.wait_stopped(0)
     assert {("retry_later", "r-a", 0), ("retry_later", "r-b", 0)} <= set(jobs.calls)
+
+
+def test_the_worker_beats_while_it_runs_and_hands_over_then_clears_its_liveness_once_stopped() -> None:
+    liveness = FakeLiveness()
+    worker, _, thread = run_worker([ReceivedJob("r-live", job("ENDED-live"))], liveness=liveness)
+    wait(lambda: liveness.beats >= 3)
+    assert not liveness.cleared
+    # still alive while a session is being handed over after SIGTERM
+    worker.shutdown()
+    thread.join(5)
+    assert worker.wait_stopped(0)
+    assert liveness.cleared
+
+
+def test_a_liveness_file_that_cannot_be_written_does_not_stop_the_worker() -> None:
+    liveness = FakeLiveness(broken=True)
+    worker, jobs, thread = run_worker([ReceivedJob("r-on", job("ENDED-on"))], liveness=liveness)
+    wait(lambda: liveness.beats >= 3)
+    FakeSession.instances["ENDED-on"].release.set()
+    wait(lambda: ("delete", "r-on", None) in jobs.calls)  # jobs are still taken and finished
+    worker.shutdown()
+    thread.join(5)
+    assert worker.wait_stopped(0)

@@ -100,6 +100,19 @@ class GatewaySettings(BaseSettings):
     worker_id: str | None = Field(default=None, validation_alias="WORKER_ID")
 
 
+class GatewayHealthSettings(BaseSettings):
+    """The worker's liveness file (gateway/health.py): the worker writes it, the container health check reads it."""
+
+    model_config = SettingsConfigDict(frozen=True)
+
+    health_file: str = Field(
+        default="/tmp/connect-transcribe-gateway.alive",  # noqa: S108 - the task's own scratch volume
+        min_length=1,
+        validation_alias="HEALTH_FILE",
+    )
+    health_max_age_seconds: float = Field(default=30.0, gt=0, validation_alias="HEALTH_MAX_AGE_SECONDS")
+
+
 class WebhookAuthMode(StrEnum):
     """How the webhook delivery Lambda authenticates to the customer's endpoint."""
 

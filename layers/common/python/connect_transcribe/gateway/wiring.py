@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 
 import boto3
 from botocore.config import Config
@@ -15,12 +16,13 @@ from connect_transcribe.adapters.sqs_jobs import SqsJobQueue
 from connect_transcribe.adapters.sqs_sessions import SqsJobSource
 from connect_transcribe.adapters.sqs_utterances import SqsUtteranceQueue, StoreAndEnqueue
 from connect_transcribe.adapters.system import SystemClock, UuidIds
+from connect_transcribe.gateway.health import AliveFile
 from connect_transcribe.gateway.metrics import EmfMetrics
 from connect_transcribe.gateway.session import SessionDeps, SessionSettings
 from connect_transcribe.gateway.worker import Worker, WorkerSettings
 from connect_transcribe.logic.sessions import SessionPolicy, SessionService
 from connect_transcribe.media.reader import ReaderSettings
-from connect_transcribe.settings import GatewaySettings
+from connect_transcribe.settings import GatewayHealthSettings, GatewaySettings
 from connect_transcribe.speech.engine import EngineSettings, WhisperEngine
 
 AWS_CONFIG = Config(
@@ -28,8 +30,11 @@ AWS_CONFIG = Config(
 )
 
 
-def build_worker(settings: GatewaySettings, *, session: boto3.Session | None = None) -> tuple[Worker, WhisperEngine]:
+def build_worker(
+    settings: GatewaySettings, *, health: GatewayHealthSettings | None = None, session: boto3.Session | None = None
+) -> tuple[Worker, WhisperEngine]:
     session = session or boto3.Session()
+    health = health or GatewayHealthSettings()
     table = session.resource("dynamodb", config=AWS_CONFIG).Table(settings.table_name)
     sqs = session.client("sqs", config=AWS_CONFIG)
     conversations = DynamoDbConversationStore(table)
@@ -70,4 +75,4 @@ def build_worker(settings: GatewaySettings, *, session: boto3.Session | None = N
         ),
     )
     jobs = SqsJobSource(sqs, settings.sessions_queue_url, visibility_s=settings.visibility_seconds)
-    return Worker(jobs, deps, worker_settings), engine
+    return Worker(jobs, deps, worker_settings, liveness=AliveFile(Path(health.health_file))), engine

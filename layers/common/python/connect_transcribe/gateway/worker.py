@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from connect_transcribe.gateway.ports import JobSource, ReceivedJob
+from connect_transcribe.gateway.ports import JobSource, Liveness, ReceivedJob
 from connect_transcribe.gateway.session import Outcome, Session, SessionDeps, SessionSettings
 from connect_transcribe.models.session import SessionState
 from connect_transcribe.observability import logger
@@ -55,11 +55,14 @@ class Worker:
         settings: WorkerSettings | None = None,
         *,
         session_factory: Callable[..., Session] = Session,
+        liveness: Liveness | None = None,
     ) -> None:
         self.jobs = jobs
         self.deps = deps
         self.settings = settings or WorkerSettings()
         self._session_factory = session_factory
+        self._liveness = liveness
+        self._liveness_failed = False
         self._running: dict[str, _Running] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -100,6 +103,9 @@ class Worker:
                 self._start(item)
         self._hand_over_all()
         self._stopped.set()
+        if self._liveness is not None:
+            with contextlib.suppress(OSError):
+                self._liveness.clear()
         logger.info("worker stopped", extra={"worker_id": self.id})
 
     def shutdown(self) -> None:
@@ -165,6 +171,7 @@ class Worker:
         last_metrics = time.monotonic()
         while not self._stopped.is_set():
             began = time.monotonic()
+            self._beat()
             with self._lock:
                 running = list(self._running.values())
             for r in running:
@@ -176,6 +183,19 @@ class Worker:
                 last_metrics = began
                 self._emit_metrics(running)
             self._stopped.wait(max(0.0, s.supervise_every_s - (time.monotonic() - began)))
+
+    def _beat(self) -> None:
+        """Also while handing over after SIGTERM: the worker is alive until run() returns."""
+        if self._liveness is None:
+            return
+        try:
+            self._liveness.beat()
+        except OSError:
+            if not self._liveness_failed:  # once, not twice a second: the health check will say the rest
+                logger.exception("writing the liveness file failed")
+            self._liveness_failed = True
+        else:
+            self._liveness_failed = False
 
     def _supervise_one(self, r: _Running, now: float) -> None:
         s, session = self.settings, r.session

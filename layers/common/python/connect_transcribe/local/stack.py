@@ -12,8 +12,10 @@ import importlib
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -30,6 +32,7 @@ from botocore.awsrequest import AWSRequest
 from connect_transcribe import export_wiring, wiring
 from connect_transcribe.adapters.dynamodb_store import DynamoDbConversationStore
 from connect_transcribe.api.feed_routes import build_feed_app
+from connect_transcribe.gateway.health import AliveFile
 from connect_transcribe.local.api_gateway import LocalApiGateway
 from connect_transcribe.local.connect_events import contact_flow_event
 from connect_transcribe.local.exports import LocalExportStarter
@@ -138,6 +141,8 @@ class LocalStack:
         self._poller: SqsLambdaPoller | None = None
         self._handlers: dict[str, Any] = {}
         self._log: Any = None
+        self._run_dir: Path | None = None
+        self.health_file: Path | None = None  # the worker's liveness file (gateway/health.py)
         self.exports: LocalExportStarter | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------------------------
@@ -224,6 +229,8 @@ class LocalStack:
             self._moto.stop()
         if self._log is not None:
             self._log.close()
+        if self._run_dir is not None:
+            shutil.rmtree(self._run_dir, ignore_errors=True)
         if self._saved_env is not None:
             os.environ.clear()
             os.environ.update(self._saved_env)
@@ -244,8 +251,15 @@ class LocalStack:
 
     # -- the media gateway worker (a separate process, as on Fargate) -------------------------------------------------
 
-    def start_worker(self) -> None:
+    def start_worker(self, *, ready_timeout_s: float = 120.0) -> None:
+        """Starts the worker process and returns once it takes jobs (its liveness file, as the container health
+        check reads it): a call played right away is then transcribed live, not after the worker's start-up."""
         assert self.resources is not None
+        if self._run_dir is None:
+            self._run_dir = Path(tempfile.mkdtemp(prefix="connect-transcribe-local-"))
+        alive = AliveFile(self._run_dir / "gateway.alive")
+        alive.clear()
+        self.health_file = alive.path
         env = {
             **os.environ,
             "KVS_ENDPOINT_URL": self.kvs.endpoint_url,
@@ -255,6 +269,7 @@ class LocalStack:
             "VISIBILITY_SECONDS": "5",
             "HEARTBEAT_SECONDS": "1",
             "PYTHONUNBUFFERED": "1",
+            "HEALTH_FILE": str(alive.path),
         }
         pin_math_threads(env)
         if self._log is None:
@@ -262,6 +277,19 @@ class LocalStack:
         self.worker = subprocess.Popen(
             [sys.executable, "-m", "connect_transcribe.gateway"], env=env, stdout=self._log, stderr=subprocess.STDOUT
         )
+        self._wait_ready(alive, ready_timeout_s)
+
+    def _wait_ready(self, alive: AliveFile, timeout_s: float) -> None:
+        assert self.worker is not None
+        deadline = time.monotonic() + timeout_s
+        while alive.age_s() is None:
+            code = self.worker.poll()
+            if code is not None:
+                where = f" (its log: {self.worker_log})" if self.worker_log else ""
+                raise RuntimeError(f"the media gateway worker exited with code {code} before it took jobs{where}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the media gateway worker did not take jobs within {timeout_s:g} s")
+            time.sleep(0.05)
 
     def kill_worker(self) -> None:
         """SIGKILL: no handover, no lease release (a crashed task)."""
