@@ -4,6 +4,7 @@ own write path: time order, the 1,000 default, pagination, errors, and a signed 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,11 +20,14 @@ from connect_transcribe.models.api import Role
 from connect_transcribe.models.utterance import UtteranceMessage, utterance_id
 
 from functions.api import handler as api_handler
+from tests.clock import NOW
 from tests.conftest import AwsResources
 from tests.factories import START_PATH, api_event, lambda_context, start_body
 
 MESSAGES_PATH = "/conversation/v1/conversation/messages"
-T0 = 1_795_957_200_000  # 2026-11-29T13:00:00Z: producer time of the start of the call's audio
+T0 = int((NOW - timedelta(hours=13, minutes=30)).timestamp() * 1000)  # 2026-11-23T13:00:00Z: the call's first audio
+# The handler reads the system clock: at NOW for every test (tests/clock.py), so retention decides nothing by date.
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture
@@ -105,8 +109,8 @@ def test_stored_messages_come_back_in_spoken_order_in_the_documented_shape(api: 
         "text": "Hello, how can I help?",
         "sender": {"role": "agent", "externalId": "agent-7731"},
         "messageId": utterance_id(conv["guid"], conv["agent"], 1),
-        "createdTimestamp": "2026-11-29T13:00:01.820Z",
-        "clientTimestamp": "2026-11-29T13:00:01.500Z",
+        "createdTimestamp": "2026-11-23T13:00:01.820Z",
+        "clientTimestamp": "2026-11-23T13:00:01.500Z",
         "streamId": conv["agent"],
         "sequence": 1,
         "start": 0,
@@ -165,6 +169,32 @@ def test_paging_with_a_limit_visits_every_message_once(api: AwsResources) -> Non
 def test_a_started_conversation_without_messages_is_an_empty_list(api: AwsResources) -> None:
     conv = started_conversation()
     assert get({"externalId": conv["guid"]})[:2] == (200, {"items": []})
+
+
+def test_messages_past_their_retention_are_not_returned_before_dynamodb_deletes_them(
+    api: AwsResources, time_machine: Any
+) -> None:
+    # Given a conversation started at NOW, whose call 13.5 h before had two utterances published 3 s apart, with
+    # 7 days' retention (the default): each item's TTL counts from its own write
+    conv = started_conversation()
+    store = DynamoDbGatewayStore(api.table, retention_days=7)
+    store.put_message(utterance(conv, Role.CUSTOMER, 1, 0, "my card number is"))  # published at T0 + 1.82 s
+    store.put_message(utterance(conv, Role.AGENT, 1, 3_000, "thank you"))  # published at T0 + 4.82 s
+    assert len(get({"externalId": conv["guid"]})[1]["items"]) == 2
+
+    # When the clock passes the first one's retention, while every item is still in the table (DynamoDB's TTL
+    # deletes within days of the expiry, and moto never does)
+    first_gone = datetime.fromtimestamp(T0 / 1000, UTC) + timedelta(days=7, seconds=3)
+    time_machine.move_to(first_gone, tick=False)
+    status, body, _ = get({"externalId": conv["guid"]})
+    # Then only the unexpired one is listed
+    assert status == 200 and [m["text"] for m in body["items"]] == ["thank you"]
+
+    # and once the conversation record is past its retention too, the conversation is unknown, as after the deletion
+    time_machine.move_to(NOW + timedelta(days=7, seconds=1), tick=False)
+    status, body, _ = get({"externalId": conv["guid"]})
+    assert status == 404 and body["error"]["code"] == "404-01", body
+    assert api.table.scan(Select="COUNT")["Count"] > 0  # still stored: the API alone hid them
 
 
 def test_an_unknown_conversation_is_404_in_the_error_shape(api: AwsResources) -> None:

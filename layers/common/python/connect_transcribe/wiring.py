@@ -39,7 +39,7 @@ def session_service(settings: ApiSettings) -> SessionService:
 
 def message_service(settings: ApiSettings) -> MessageService:
     table = boto3.resource("dynamodb", config=AWS_CONFIG).Table(settings.table_name)
-    return MessageService(DynamoDbMessageReader(table))
+    return MessageService(DynamoDbMessageReader(table, SystemClock()))
 
 
 def api_credentials(secret_arn: str, max_age: int) -> ApiCredentialsSecret:

@@ -7,8 +7,7 @@ from __future__ import annotations
 import os
 import threading
 
-from aws_lambda_powertools import Metrics
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 from connect_transcribe.observability import logger
 
@@ -22,7 +21,9 @@ MAX_VALUES = 100
 class EmfMetrics:
     def __init__(self, namespace: str | None = None, service: str = "media-gateway") -> None:
         namespace = namespace or os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_NAMESPACE
-        self._metrics = Metrics(namespace=namespace, service=service)
+        # Ephemeral: this instance's own metric set. powertools' Metrics share one set per process, so anything else
+        # that records metrics in the process (a handler in local mode or a test) would land in the gateway's flush.
+        self._metrics = EphemeralMetrics(namespace=namespace, service=service)
         self._lock = threading.Lock()
         self._values: dict[str, int] = {}
 

@@ -24,7 +24,7 @@ _TOKEN = re.compile(rf"^[A-Za-z0-9_-]{{1,{MAX_TOKEN_CHARS}}}$")
 
 class MessageReader(Protocol):
     def messages(self, guid: str) -> list[UtteranceMessage]:
-        """Every stored message of the conversation, in any order."""
+        """Every stored message of the conversation not yet past its retention, in any order."""
         ...
 
     def conversation_exists(self, guid: str) -> bool:
