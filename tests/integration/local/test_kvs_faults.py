@@ -60,9 +60,10 @@ def test_cut_now_ends_an_idle_connection_at_once(make_kvs) -> None:
 
     began = time.monotonic()
     kvs.faults.cut_connections()
-    reader.join(timeout=1)
+    reader.join(timeout=4)
 
-    assert time.monotonic() - began < 0.5
+    # well before the 5 s idle close would have ended it (a wide bound: a loaded CI machine is slow, not wrong)
+    assert time.monotonic() - began < 2.5
     assert isinstance(reader.error, ProtocolError)
 
 

@@ -104,6 +104,7 @@ class Worker:
         self._hand_over_all()
         self._stopped.set()
         if self._liveness is not None:
+            self._supervisor.join(timeout=5)  # its last beat must not come after the clear
             with contextlib.suppress(OSError):
                 self._liveness.clear()
         logger.info("worker stopped", extra={"worker_id": self.id})
