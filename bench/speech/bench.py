@@ -61,6 +61,7 @@ ENDPOINT_KNOBS: list[Knob] = [
     knob("VAD threshold 0.4 / 0.25", threshold=0.4, release=0.25),
     knob("VAD threshold 0.5 / 0.35", threshold=0.5, release=0.35),
     knob("VAD threshold 0.6 / 0.45", threshold=0.6, release=0.45),
+    *[knob(f"VAD reset after {m} ms of silence", vad_reset_after_ms=m) for m in (0, 500, 1000, 2000)],
     *[knob(f"max utterance {m // 1000} s", max_utterance_ms=m) for m in (10_000, 15_000, 20_000, 28_000)],
 ]
 

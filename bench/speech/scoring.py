@@ -67,7 +67,7 @@ def participants(calls: Iterable[Call]) -> list[Participant]:
 def segment(engine: WhisperEngine, participant: Participant, endpoint: EndpointSettings) -> Segmented:
     """The segments the recognizer would close on this audio, fed in 64 ms ticks."""
     audio = participant.audio
-    vad = engine._vad.stream()
+    vad = engine.vad_stream(endpoint)
     endpointer = Endpointer(endpoint)
     closed: list[Segment] = []
     for offset in range(0, audio.size, TICK_SAMPLES):

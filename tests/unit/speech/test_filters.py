@@ -48,3 +48,13 @@ def test_unsure_text_on_likely_non_speech_is_dropped() -> None:
 def test_unsure_text_the_vad_heard_as_speech_is_kept() -> None:
     """The sample call's "And your phone number?": no-speech 0.82, logprob -1.11, 73 % of its windows speech."""
     assert keep(decoded("and your phone.", no_speech=0.82, logprob=-1.11), SPEECHY)
+
+
+@pytest.mark.parametrize(
+    ("text", "no_speech", "logprob"), [("That's it!", 0.86, -2.04), ("Yeah, yeah", 0.89, -2.24), ("Oh oh", 0.85, -3.41)]
+)
+def test_very_unsure_text_on_likely_silence_is_dropped_even_where_the_vad_heard_speech(
+    text, no_speech, logprob
+) -> None:
+    """What tiny.en made of hold music on the test and robustness calls once the VAD stopped drifting."""
+    assert not keep(decoded(text, no_speech, logprob), SPEECHY)

@@ -31,6 +31,8 @@ class EndpointSettings:
     # with the 50 ms post-pad as the trigger, 10 concurrent calls queued 4.3 s of decodes at p95.
     early_decode: bool = True
     early_decode_after_ms: int = 200
+    # The VAD's recurrent state is reset after this much silence (under `release`), so it cannot drift (speech/vad.py).
+    vad_reset_after_ms: int = 1000
 
 
 @dataclass(frozen=True)

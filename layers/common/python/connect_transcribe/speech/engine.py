@@ -13,7 +13,7 @@ from typing import Protocol
 from connect_transcribe.speech import models, tuning
 from connect_transcribe.speech.endpointer import EndpointSettings
 from connect_transcribe.speech.recognizer import OnUtterance, Settled, StreamRecognizer
-from connect_transcribe.speech.vad import SileroVad
+from connect_transcribe.speech.vad import SileroVad, VadStream
 from connect_transcribe.speech.whisper import DecodeOptions, WhisperDecoder
 
 
@@ -96,7 +96,7 @@ class WhisperEngine:
         decode = self.decode_options
         if options.detailed_token and not decode.word_timestamps:
             decode = DecodeOptions(**{**decode.__dict__, "word_timestamps": True})
-        vad = self._vad.stream()
+        vad = self.vad_stream(self.endpoint_settings)
         if options.vad_state is not None:
             vad.restore(options.vad_state)
         return StreamRecognizer(
@@ -113,6 +113,10 @@ class WhisperEngine:
             floor=options.floor_samples,
             context_filter=options.context_filter,
         )
+
+    def vad_stream(self, endpoint: EndpointSettings) -> VadStream:
+        """A participant's VAD, reset after `endpoint`'s silence (the endpointer's release counts as silence)."""
+        return self._vad.stream(reset_after_ms=endpoint.vad_reset_after_ms, quiet_below=endpoint.release)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
