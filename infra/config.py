@@ -212,8 +212,8 @@ class DeploymentConfig(BaseModel):
     gateway_max_tasks: int = Field(default=10, ge=1, le=1000)
     # Unset: CloudFormation starts the service with 1 task and never resets it, so autoscaling owns the count.
     gateway_desired_tasks: int | None = Field(default=None, ge=0, le=1000)
-    # Sized from the speech benchmark: ~60 participant streams per core with tiny.en, 2 per session;
-    # 20 sessions use well under one of the two default vCPUs, leaving room for KVS reads and bursts.
+    # 6 calls per vCPU on the default 2-vCPU task: make bench-e2e's 12 realistic test calls on 2 cores (harness
+    # included) kept p95 at 607 ms from the reference end of speech, 20 calls went to 1,570 ms (README, 2026-12-06).
     gateway_max_sessions_per_task: int = Field(default=12, ge=1, le=500)
     gateway_target_utilization_percent: int = Field(default=70, ge=10, le=100)
     gateway_engine: str = Field(default="tiny.en", pattern=r"^(tiny\.en|base|dir:/\S+)$")

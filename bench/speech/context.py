@@ -69,13 +69,15 @@ def decode_after(
 
 
 def decode_stream(
-    engine: WhisperEngine, segmented: Segmented, options: DecodeOptions, window_s: float
+    engine: WhisperEngine, segmented: Segmented, options: DecodeOptions, window_s: float, shorter_than_s: float = 0.0
 ) -> list[Hypothesis]:
-    """Each closed segment in order, after the kept segments that start within `window_s` before its end."""
+    """Each closed segment in order, after the kept segments that start within `window_s` before its end; with
+    `shorter_than_s`, only segments shorter than that get the context."""
     audio = segmented.participant.audio
     kept: list[tuple[int, Hypothesis]] = []  # (segment start sample, what was delivered)
     for seg, samples in segmented.segments:
-        earlier = [(start, h) for start, h in kept if window_s and start >= seg.end - window_s * 8000]
+        wanted = window_s and (not shorter_than_s or samples.size < shorter_than_s * 8000)
+        earlier = [(start, h) for start, h in kept if wanted and start >= seg.end - window_s * 8000]
         context = audio[earlier[0][0] : seg.start] if earlier else audio[:0]
         both = prepare(np.concatenate((context, samples)), options)
         split = both.size - 2 * samples.size
@@ -91,6 +93,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--set", default="dev")
     parser.add_argument("--engine", default="tiny.en")
     parser.add_argument("--windows", default="0,8,15", help="seconds of earlier speech heard before each utterance")
+    parser.add_argument("--shorter-than", type=float, default=0.0, help="context only for segments shorter (s)")
     args = parser.parse_args(argv)
     engine = WhisperEngine(EngineSettings(engine=args.engine, decode_workers=2))
     options, endpoint = engine.decode_options, engine.endpoint_settings
@@ -102,7 +105,14 @@ def main(argv: list[str] | None = None) -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:  # streams in parallel, each in order
         for window_s in (float(w) for w in args.windows.split(",")):
             began = time.process_time()
-            hypotheses = list(pool.map(partial(decode_stream, engine, options=options, window_s=window_s), segmented))
+            hypotheses = list(
+                pool.map(
+                    partial(
+                        decode_stream, engine, options=options, window_s=window_s, shorter_than_s=args.shorter_than
+                    ),
+                    segmented,
+                )
+            )
             scores = by_family([(p, score(p, h)) for p, h in zip(people, hypotheses, strict=True)])
             e = scores.pop(ALL).errors
             families = ", ".join(f"{k} {v.errors.rate * 100:.1f}" for k, v in sorted(scores.items()))
