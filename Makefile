@@ -60,8 +60,8 @@ test: install
 # machine's time zone can decide an outcome. The monotonic clock stays real: see tests/faketime/sitecustomize.py.
 CLOCK_TESTS := tests/unit tests/integration tests/e2e/test_pipeline.py --ignore=tests/integration/gateway \
 	--ignore=tests/integration/speech --ignore=tests/integration/media --ignore=tests/integration/bench \
-	--ignore=tests/unit/bench --ignore=tests/integration/local/test_demo.py \
-	--ignore=tests/integration/local/test_sqs_poller.py --ignore=tests/integration/local/test_stack.py
+	--ignore=tests/unit/bench --ignore=tests/integration/dev/test_demo.py \
+	--ignore=tests/integration/dev/test_sqs_poller.py --ignore=tests/integration/dev/test_stack.py
 # Offsets (not '@' start times, which libfaketime restarts in every child process) keep one wall clock across the
 # processes a test starts.
 SHIFTED := PYTHONPATH=$(CURDIR)/tests/faketime FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f

@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
-from connect_transcribe.local.resources import table_spec
+from connect_transcribe_dev.resources import table_spec
 from moto import mock_aws
 
 pytest_plugins = ["tests.clock"]  # the frozen_now fixture

@@ -7,8 +7,8 @@ import socket
 import uuid
 from typing import Any
 
-from connect_transcribe.local.api_gateway import proxy_event
-from connect_transcribe.local.lambda_context import LocalLambdaContext
+from connect_transcribe_dev.api_gateway import proxy_event
+from connect_transcribe_dev.lambda_context import LocalLambdaContext
 
 STREAM_ARN = "arn:aws:kinesisvideo:us-east-1:123456789012:stream/connect-demo-contact-1a2b/1700000000000"
 OTHER_STREAM_ARN = "arn:aws:kinesisvideo:us-east-1:123456789012:stream/connect-demo-contact-9z8y/1700000000999"

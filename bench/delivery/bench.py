@@ -35,11 +35,11 @@ os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 import boto3
 from aws_lambda_powertools.utilities import parameters
 from connect_transcribe.adapters.sqs_utterances import SqsUtteranceQueue
-from connect_transcribe.local.lambda_context import LocalLambdaContext
-from connect_transcribe.local.sqs_poller import SqsLambdaPoller
 from connect_transcribe.models.api import Role
 from connect_transcribe.models.utterance import UtteranceMessage, utterance_id
 from connect_transcribe.observability import metrics
+from connect_transcribe_dev.lambda_context import LocalLambdaContext
+from connect_transcribe_dev.sqs_poller import SqsLambdaPoller
 from moto.server import ThreadedMotoServer
 
 from bench.delivery.tls import LoopbackTls, loopback_tls

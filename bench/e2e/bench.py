@@ -27,11 +27,11 @@ from typing import Literal
 import boto3
 from aws_lambda_powertools.utilities import parameters
 from connect_transcribe.adapters.dynamodb_gateway import DynamoDbGatewayStore
-from connect_transcribe.local.kvs_producer import BYTES_PER_MS, KvsProducer
-from connect_transcribe.local.stack import REGION, LocalStack, PlayedCall
-from connect_transcribe.local.webhook_receiver import Received
 from connect_transcribe.models.session import SessionState
 from connect_transcribe.models.utterance import UtteranceMessage
+from connect_transcribe_dev.kvs_producer import BYTES_PER_MS, KvsProducer
+from connect_transcribe_dev.stack import REGION, LocalDeployment, PlayedCall
+from connect_transcribe_dev.webhook_receiver import Received
 
 from bench.speech.reference import NO_ERRORS, Call, WordErrors, load_call, load_set, word_errors
 
@@ -143,7 +143,7 @@ def run(
     customer, agent = calls[0].pcm("customer")[:cut], calls[0].pcm("agent")[:cut]
     worker_log = os.environ.get("BENCH_WORKER_LOG")
     parameters.clear_caches()  # the webhook handler's secret provider holds a client for the previous run's moto
-    with LocalStack(
+    with LocalDeployment(
         delivery=mode,
         max_sessions=max(n_calls, 1),
         end_of_stream_s=end_of_stream_s,
@@ -211,7 +211,7 @@ def run(
 
 
 def _play(
-    stack: LocalStack, calls: list[Call], cut: int | None, began: float, stagger_s: float
+    stack: LocalDeployment, calls: list[Call], cut: int | None, began: float, stagger_s: float
 ) -> list[tuple[PlayedCall, KvsProducer]]:
     """Each call starts `stagger_s` after the previous one (so they do not speak in lockstep), its transcripts
     unredacted so they can be scored, and is stopped by the flow when its audio ends."""

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities import parameters
-from connect_transcribe.local.stack import LocalStack, PlayedCall
+from connect_transcribe_dev.stack import LocalDeployment, PlayedCall
 
 from bench.speech.reference import Call, load_call, word_errors
 
@@ -68,21 +68,21 @@ def call() -> Call:
 
 
 @pytest.fixture
-def stack(tmp_path: Path) -> Iterator[LocalStack]:
+def stack(tmp_path: Path) -> Iterator[LocalDeployment]:
     """A fresh stack per test (it owns the process environment while it runs); the worker's log stays in tmp_path
     for a failing test."""
     # powertools keeps its Secrets Manager client in a module-level provider, bound to the endpoint of the stack that
-    # first used it, and LocalStack does not reset it: without this a second stack in one process (or a later moto
+    # first used it, and LocalDeployment does not reset it: without this a second stack in one process (or a later moto
     # test) cannot fetch the webhook secret, and every delivery is deferred.
     parameters.clear_caches()
     try:
-        with LocalStack(end_of_stream_s=3.0, worker_log=tmp_path / "worker.log") as running:
+        with LocalDeployment(end_of_stream_s=3.0, worker_log=tmp_path / "worker.log") as running:
             yield running
     finally:
         parameters.clear_caches()
 
 
-def received(stack: LocalStack, contact_id: str) -> list[Transcript]:
+def received(stack: LocalDeployment, contact_id: str) -> list[Transcript]:
     """Unique utterances in arrival order."""
     return [Transcript.from_webhook(body) for body in stack.receiver.bodies(contact_id)]
 
@@ -95,7 +95,7 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None
         time.sleep(0.05)
 
 
-def finish(stack: LocalStack, call: PlayedCall, *, timeout: float = 60.0) -> list[Transcript]:
+def finish(stack: LocalDeployment, call: PlayedCall, *, timeout: float = 60.0) -> list[Transcript]:
     """After the flow's stop: the gateway drains the call and every published utterance reaches the receiver."""
     stack.wait_finished(call.contact_id, timeout=timeout)
     published = {t.utterance_id for t in api_transcript(stack, call.contact_id)}
@@ -105,7 +105,7 @@ def finish(stack: LocalStack, call: PlayedCall, *, timeout: float = 60.0) -> lis
     return received(stack, call.contact_id)
 
 
-def api_transcript(stack: LocalStack, contact_id: str) -> list[Transcript]:
+def api_transcript(stack: LocalDeployment, contact_id: str) -> list[Transcript]:
     return [Transcript.from_api(item) for item in stack.transcript(contact_id)]
 
 
@@ -129,7 +129,7 @@ def check_against_reference(transcripts: list[Transcript], call: Call) -> None:
         assert errors.rate <= MAX_WER, (role, errors, show(mine))
 
 
-def check_same_as_api(transcripts: list[Transcript], stack: LocalStack, contact_id: str) -> None:
+def check_same_as_api(transcripts: list[Transcript], stack: LocalDeployment, contact_id: str) -> None:
     """The receiver's unique utterances are exactly the after-call API's messages: nothing lost, nothing extra."""
     stored = api_transcript(stack, contact_id)
     assert sorted(transcripts, key=_key) == sorted(stored, key=_key), (

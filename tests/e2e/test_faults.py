@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
-from connect_transcribe.local.stack import LocalStack
+from connect_transcribe_dev.stack import LocalDeployment
 
 from bench.speech.reference import Call
 from tests.e2e.conftest import (
@@ -25,7 +25,7 @@ from tests.e2e.conftest import (
 OUTAGE_S = 10.0
 
 
-def dead_letters(stack: LocalStack) -> int:
+def dead_letters(stack: LocalDeployment) -> int:
     assert stack.resources is not None
     attributes = boto3.client("sqs").get_queue_attributes(
         QueueUrl=stack.resources.utterances_dlq_url, AttributeNames=["ApproximateNumberOfMessages"]
@@ -33,7 +33,7 @@ def dead_letters(stack: LocalStack) -> int:
     return int(attributes["ApproximateNumberOfMessages"])
 
 
-def spy_on_connections(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> list[float]:
+def spy_on_connections(stack: LocalDeployment, monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """When each GetMedia connection opened from now on (the server tells its fault injector of every one)."""
     opened: list[float] = []
     faults = stack.kvs.faults
@@ -47,7 +47,7 @@ def spy_on_connections(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> li
     return opened
 
 
-def test_a_receiver_down_for_10_s_mid_call_gets_everything_once_it_is_back(stack: LocalStack, call: Call) -> None:
+def test_a_receiver_down_for_10_s_mid_call_gets_everything_once_it_is_back(stack: LocalDeployment, call: Call) -> None:
     # Given a call playing at 2x (15.6 s of wall time), so a 10 s outage from its start falls inside it
     played, producer = stack.begin_call(call.pcm("customer"), call.pcm("agent"), speed=2.0)
     # When the receiver answers 503 to everything for 10 s, then recovers while the call goes on
@@ -69,7 +69,7 @@ def test_a_receiver_down_for_10_s_mid_call_gets_everything_once_it_is_back(stack
     assert dead_letters(stack) == 0
 
 
-def test_a_killed_worker_is_replaced_without_losing_or_repeating_utterances(stack: LocalStack, call: Call) -> None:
+def test_a_killed_worker_is_replaced_without_losing_or_repeating_utterances(stack: LocalDeployment, call: Call) -> None:
     # Given a call whose first utterances the worker process has already delivered
     played, producer = stack.begin_call(call.pcm("customer"), call.pcm("agent"), speed=SPEED)
     wait_for(lambda: len(received(stack, played.contact_id)) >= 2, 30, "first transcripts")
@@ -97,7 +97,7 @@ def test_a_killed_worker_is_replaced_without_losing_or_repeating_utterances(stac
 
 
 def test_kvs_connections_cut_mid_call_lose_nothing(
-    stack: LocalStack, call: Call, monkeypatch: pytest.MonkeyPatch
+    stack: LocalDeployment, call: Call, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a call whose first transcript has arrived
     played, producer = stack.begin_call(call.pcm("customer"), call.pcm("agent"), speed=SPEED)

@@ -9,13 +9,13 @@ import time
 from datetime import UTC, datetime
 
 import requests
-from connect_transcribe.local.stack import LocalStack
+from connect_transcribe_dev.stack import LocalDeployment
 
 from bench.speech.reference import Call
 from tests.e2e.conftest import SPEED, api_transcript, check_against_reference, check_same_as_api, finish
 
 
-def test_a_call_reaches_the_webhook_live_and_the_after_call_api_as_spoken(stack: LocalStack, call: Call) -> None:
+def test_a_call_reaches_the_webhook_live_and_the_after_call_api_as_spoken(stack: LocalDeployment, call: Call) -> None:
     # Given the local stack and the sample call streaming into a new KVS stream
     # When the flow starts streaming (connect_start), the call plays to its end and the flow stops (connect_stop)
     call_began = datetime.now(UTC)
@@ -64,7 +64,7 @@ def test_a_call_reaches_the_webhook_live_and_the_after_call_api_as_spoken(stack:
     assert all(r["text"] == webhook_text[r["utterance_id"]] and r["conversation_id"] == played.contact_id for r in feed)
 
 
-def exported_rows(stack: LocalStack, since: datetime) -> list[dict]:
+def exported_rows(stack: LocalDeployment, since: datetime) -> list[dict]:
     """Exports [since, now] through the File Exporter API, then downloads every JSON Lines file it lists."""
     state = stack.export_feed(since)
     assert state["status"] == "SUCCEEDED", state

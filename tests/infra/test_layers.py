@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from infra.config import FUNCTIONS_DIR, LAYERS_DIR, WHEELHOUSE_DIR, DeploymentConfig
+from infra.config import FUNCTIONS_DIR, LAYERS_DIR, REPO_ROOT, WHEELHOUSE_DIR, DeploymentConfig
 from infra.constructs import layers
 from infra.constructs.layers import (
     EXPORT_LAYER_PRUNE,
@@ -115,6 +116,29 @@ def test_common_layer_ships_the_package_without_build_litter(default_synth):
 
     assert "python/connect_transcribe/settings.py" in files
     assert not [f for f in files if "__pycache__" in f or ".egg-info" in f or f.endswith(".pyc")]
+
+
+IMPORTS_MOTO = re.compile(r"^\s*(from|import)\s+moto\b", re.MULTILINE)
+
+
+def test_common_layer_ships_no_dev_code_and_nothing_that_imports_moto(default_synth):
+    """Local mode, its stand-ins and moto live in dev/ (connect_transcribe_dev), never in what Lambda runs."""
+    key = _layer_asset_keys(default_synth)["common"]
+    staged = Path(default_synth.app.outdir) / f"asset.{key.removesuffix('.zip')}"
+    modules = list(staged.rglob("*.py"))
+
+    assert len(modules) > 50  # the whole runtime package is there
+    assert not [m for m in modules if {"local", "connect_transcribe_dev", "tests"} & set(m.relative_to(staged).parts)]
+    assert not [m.relative_to(staged).as_posix() for m in modules if IMPORTS_MOTO.search(m.read_text())]
+
+
+def test_the_worker_image_build_context_leaves_out_the_dev_package():
+    """The image installs pyproject.toml from a context that holds only the runtime package (.dockerignore is an
+    allowlist), so setuptools finds no connect_transcribe_dev and no functions there."""
+    allowed = [line[1:] for line in (REPO_ROOT / ".dockerignore").read_text().splitlines() if line.startswith("!")]
+
+    assert "layers/common/python" in allowed
+    assert not [a for a in allowed if a.startswith(("dev", "functions", "tests"))]
 
 
 def test_export_layer_asks_pip_for_manylinux_2_28_wheels_too():

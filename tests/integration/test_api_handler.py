@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from connect_transcribe.local.api_gateway import response_headers
+from connect_transcribe_dev.api_gateway import response_headers
 
 from functions.api.handler import handler
 from tests.conftest import AwsResources

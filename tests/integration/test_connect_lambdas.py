@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from connect_transcribe.local.api_gateway import LocalApiGateway
+from connect_transcribe_dev.api_gateway import LocalApiGateway
 
 from functions.api.handler import handler as api_handler
 from functions.connect_start import handler as connect_start

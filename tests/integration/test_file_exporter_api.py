@@ -17,10 +17,10 @@ import boto3
 import pytest
 import requests
 from botocore.exceptions import ClientError
-from connect_transcribe.local.api_gateway import response_headers
 from connect_transcribe.logic import feed_layout
 from connect_transcribe.logic.export_plan import new_run_id
 from connect_transcribe.models.feed import COLUMNS, DayManifest, FeedFile, FeedFormat, HourExport
+from connect_transcribe_dev.api_gateway import response_headers
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.server import ThreadedMotoServer

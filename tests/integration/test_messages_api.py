@@ -15,9 +15,9 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from connect_transcribe.adapters.dynamodb_gateway import DynamoDbGatewayStore
-from connect_transcribe.local.api_gateway import LocalApiGateway, response_headers
 from connect_transcribe.models.api import Role
 from connect_transcribe.models.utterance import UtteranceMessage, utterance_id
+from connect_transcribe_dev.api_gateway import LocalApiGateway, response_headers
 
 from functions.api import handler as api_handler
 from tests.clock import NOW

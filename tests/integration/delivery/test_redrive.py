@@ -14,7 +14,7 @@ import pytest
 from connect_transcribe.adapters.sqs_utterances import SqsUtteranceQueue
 from connect_transcribe.cli import main
 from connect_transcribe.delivery.redrive import redrive_dlq
-from connect_transcribe.local.sqs_poller import SqsLambdaPoller
+from connect_transcribe_dev.sqs_poller import SqsLambdaPoller
 from moto import mock_aws
 
 from tests.delivery_factories import utterance

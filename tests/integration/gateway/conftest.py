@@ -24,14 +24,14 @@ from connect_transcribe.adapters.sqs_utterances import SqsUtteranceQueue, StoreA
 from connect_transcribe.adapters.system import UuidIds
 from connect_transcribe.gateway.session import Outcome, SessionDeps, SessionSettings
 from connect_transcribe.gateway.worker import Worker, WorkerSettings
-from connect_transcribe.local.kvs_producer import KvsProducer
-from connect_transcribe.local.kvs_server import LocalKvs
 from connect_transcribe.logic.sessions import SessionService
 from connect_transcribe.media.reader import ReaderSettings
 from connect_transcribe.models.api import StartStreamingRequest, StopStreamingRequest, StreamingResponse
 from connect_transcribe.models.session import Conversation
 from connect_transcribe.models.utterance import UtteranceMessage
 from connect_transcribe.speech.engine import WhisperEngine
+from connect_transcribe_dev.kvs_producer import KvsProducer
+from connect_transcribe_dev.kvs_server import LocalKvs
 from moto.server import ThreadedMotoServer
 
 from tests.conftest import create_table

@@ -181,7 +181,7 @@ def test_a_corrupt_stream_fails_its_session_only(gateway: Gateway, call: Call) -
     bad_guid = str(uuid.uuid4())
     bad_arn = gateway.kvs.create_stream("connect-test-corrupt")
     stream = gateway.kvs.stream(bad_arn)
-    from connect_transcribe.local.kvs_producer import KvsProducer
+    from connect_transcribe_dev.kvs_producer import KvsProducer
 
     producer = KvsProducer(stream, contact_id=bad_guid, speed=4.0, start_ms=gateway.clock.now_ms())
     producer.start(call.pcm("customer"), call.pcm("agent"))
@@ -206,7 +206,7 @@ def test_another_contact_on_the_stream_ends_the_session(gateway: Gateway, call: 
     gateway.start(guid, arn, producer.first_fragment_number)
     assert producer.done.wait(30)
     # When Connect reuses the stream for the next contact
-    from connect_transcribe.local.kvs_producer import KvsProducer
+    from connect_transcribe_dev.kvs_producer import KvsProducer
 
     KvsProducer(
         gateway.kvs.stream(arn), contact_id="next-contact", speed=4.0, start_ms=gateway.clock.now_ms()

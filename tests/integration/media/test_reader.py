@@ -8,13 +8,13 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 from connect_transcribe.adapters.kvs import KvsMediaSource
-from connect_transcribe.local.kvs_producer import KvsProducer
-from connect_transcribe.local.kvs_server import LocalKvs
 from connect_transcribe.media.connect_stream import AudioFrame, FragmentTagged, KvsStreamError
 from connect_transcribe.media.mkv import MkvError
 from connect_transcribe.media.reader import KvsReader, MediaEnded, ReaderSettings
 from connect_transcribe.media.source import MediaRejected, Selector, SelectorType
 from connect_transcribe.models.api import Role
+from connect_transcribe_dev.kvs_producer import KvsProducer
+from connect_transcribe_dev.kvs_server import LocalKvs
 
 START_MS = 1_700_000_000_000
 FAST = ReaderSettings(end_of_stream_s=0.6, min_call_interval_s=0.05, backoff_base_s=0.02, give_up_after_s=3)

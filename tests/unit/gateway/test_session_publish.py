@@ -12,8 +12,6 @@ from typing import Any
 
 import pytest
 from connect_transcribe.gateway.session import Outcome, Session, SessionDeps, SessionSettings
-from connect_transcribe.local.kvs_producer import KvsProducer
-from connect_transcribe.local.kvs_store import LocalStream
 from connect_transcribe.media.reader import ReaderSettings
 from connect_transcribe.media.source import Selector
 from connect_transcribe.models.api import AutotranscribeParams, Role
@@ -27,6 +25,8 @@ from connect_transcribe.models.session import (
     StreamRecord,
 )
 from connect_transcribe.models.utterance import UtteranceMessage
+from connect_transcribe_dev.kvs_producer import KvsProducer
+from connect_transcribe_dev.kvs_store import LocalStream
 
 from tests.unit.speech.fakes import FakeClock, FakeDecoder, FakeEngine, silence, tone
 

@@ -5,14 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from connect_transcribe.logic.redaction import Redactor
 from connect_transcribe.settings import RedactionOutput
 from connect_transcribe.speech.threads import pin_math_threads
 
+# An extra command group: adds its sub-parsers, and runs the parsed arguments of its commands (local mode's `demo`
+# and `local`, from the dev package, which the shipped runtime never imports).
+Extension = tuple[Callable[[Any], None], Callable[[argparse.Namespace], int], frozenset[str]]
 
-def main(argv: list[str] | None = None) -> int:
+
+def main(argv: list[str] | None = None, *, extensions: Sequence[Extension] = ()) -> int:
     parser = argparse.ArgumentParser(prog="connect-transcribe", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -79,13 +85,13 @@ def main(argv: list[str] | None = None) -> int:
     backfill.add_argument("--table", required=True, help="the service's DynamoDB table (stack output TableName)")
     backfill.add_argument("--segments", type=int, default=4, metavar="N", help="parallel scan segments (default 4)")
 
-    from connect_transcribe.local import demo
-
-    demo.add_commands(commands)
+    for add_commands, _, _ in extensions:
+        add_commands(commands)
     args = parser.parse_args(argv)
     pin_math_threads()  # transcribe and local mode decode in this process; numpy has not loaded yet
-    if args.command in ("demo", "local"):
-        return demo.run(args)
+    for _, run_extension, names in extensions:
+        if args.command in names:
+            return run_extension(args)
     run = {
         "transcribe": _transcribe,
         "kvs-inspect": _kvs_inspect,

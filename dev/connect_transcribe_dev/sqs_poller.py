@@ -8,8 +8,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from connect_transcribe.local.lambda_context import LocalLambdaContext
 from connect_transcribe.observability import logger
+
+from connect_transcribe_dev.lambda_context import LocalLambdaContext
 
 Handler = Callable[[dict[str, Any], Any], Any]
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from connect_transcribe.local.kvs_server import LocalKvs
 from connect_transcribe.media.mkv import Frame, MkvStreamParser, SegmentStarted, TagsParsed, TrackInfo, TracksParsed
 from connect_transcribe.media.mkv_writer import WriterTrack
+from connect_transcribe_dev.kvs_server import LocalKvs
 
 T0_MS = 1_700_000_000_000
 TRACKS = (WriterTrack(1, "AUDIO_FROM_CUSTOMER"), WriterTrack(2, "AUDIO_TO_CUSTOMER"))

@@ -8,10 +8,10 @@ import time
 import wave
 from pathlib import Path
 
-from connect_transcribe.local.kvs_producer import KvsProducer
-from connect_transcribe.local.kvs_server import LocalKvs
+from connect_transcribe_dev.kvs_producer import KvsProducer
+from connect_transcribe_dev.kvs_server import LocalKvs
 
-from tests.integration.local.media import T0_MS, WireFragment, open_reader, parse_fragments
+from tests.integration.dev.media import T0_MS, WireFragment, open_reader, parse_fragments
 
 SAMPLE_CALL = Path(__file__).parents[2] / "fixtures" / "calls" / "sample-01-balance-check.wav"
 

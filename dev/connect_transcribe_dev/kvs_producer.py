@@ -9,9 +9,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from connect_transcribe.local.kvs_store import LocalStream
 from connect_transcribe.media.mkv_writer import WriterTrack
 from connect_transcribe.wav import read_wav, to_pcm16
+
+from connect_transcribe_dev.kvs_store import LocalStream
 
 logger = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
-from connect_transcribe.local.kvs_faults import Faults, GetMediaConnection
-from connect_transcribe.local.kvs_store import (
+from connect_transcribe_dev.kvs_faults import Faults, GetMediaConnection
+from connect_transcribe_dev.kvs_store import (
     FRAGMENT_NOT_FOUND,
     Cursor,
     Delivery,

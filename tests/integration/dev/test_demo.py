@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from connect_transcribe import cli
-from connect_transcribe.local import demo
+from connect_transcribe_dev import cli
+from connect_transcribe_dev import demo
 
 from tests.factories import unused_port
 
@@ -103,7 +103,7 @@ AS_BACKGROUND_JOB = (
 def test_local_up_stops_the_whole_stack_on_a_signal(signum: signal.Signals, background: bool) -> None:
     # Given `connect-transcribe local up` running in its own session, with its media gateway worker process
     port = unused_port()
-    command = [sys.executable, "-m", "connect_transcribe.cli", "local", "up", "--control-port", str(port)]
+    command = [sys.executable, "-m", "connect_transcribe_dev.cli", "local", "up", "--control-port", str(port)]
     process = subprocess.Popen(
         [sys.executable, "-c", AS_BACKGROUND_JOB, *command] if background else command,
         stdout=subprocess.PIPE,

@@ -8,13 +8,13 @@ import time
 
 import pytest
 from botocore.exceptions import ClientError
-from connect_transcribe.local.kvs_producer import KvsProducer
-from connect_transcribe.local.kvs_server import LocalKvs
-from connect_transcribe.local.kvs_store import FRAGMENT_NUMBER_BASE, LocalStream
+from connect_transcribe_dev.kvs_producer import KvsProducer
+from connect_transcribe_dev.kvs_server import LocalKvs
+from connect_transcribe_dev.kvs_store import FRAGMENT_NUMBER_BASE, LocalStream
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.integration.local.media import (
+from tests.integration.dev.media import (
     T0_MS,
     TRACKS,
     aws_client,

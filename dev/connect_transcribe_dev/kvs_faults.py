@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from connect_transcribe.local.kvs_store import LocalStream
+from connect_transcribe_dev.kvs_store import LocalStream
 
 
 class GetMediaConnection:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 
 import pytest
-from connect_transcribe.local.kvs_producer import KvsProducer
-from connect_transcribe.local.kvs_server import LocalKvs
 from connect_transcribe.media.mkv import MkvError
+from connect_transcribe_dev.kvs_producer import KvsProducer
+from connect_transcribe_dev.kvs_server import LocalKvs
 from urllib3.exceptions import ProtocolError
 
-from tests.integration.local.media import T0_MS, TRACKS, media_client, open_reader, parse_fragments, put_fragments
+from tests.integration.dev.media import T0_MS, TRACKS, media_client, open_reader, parse_fragments, put_fragments
 
 NOW = {"StartSelectorType": "NOW"}
 EARLIEST = {"StartSelectorType": "EARLIEST"}

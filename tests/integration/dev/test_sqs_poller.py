@@ -15,8 +15,8 @@ import pytest
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.parser.models import SqsModel
-from connect_transcribe.local.lambda_context import LocalLambdaContext
-from connect_transcribe.local.sqs_poller import SqsLambdaPoller, failed_ids
+from connect_transcribe_dev.lambda_context import LocalLambdaContext
+from connect_transcribe_dev.sqs_poller import SqsLambdaPoller, failed_ids
 from moto import mock_aws
 
 

@@ -28,25 +28,25 @@ import boto3
 import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-
 from connect_transcribe import export_wiring, wiring
 from connect_transcribe.adapters.dynamodb_store import DynamoDbConversationStore
 from connect_transcribe.api.feed_routes import build_feed_app
 from connect_transcribe.gateway.health import AliveFile
-from connect_transcribe.local.api_gateway import LocalApiGateway
-from connect_transcribe.local.connect_events import contact_flow_event
-from connect_transcribe.local.exports import LocalExportStarter
-from connect_transcribe.local.kvs_producer import KvsProducer
-from connect_transcribe.local.kvs_server import LocalKvs
-from connect_transcribe.local.lambda_context import LocalLambdaContext
-from connect_transcribe.local.resources import LocalResources, create_resources
-from connect_transcribe.local.sqs_poller import SqsLambdaPoller
-from connect_transcribe.local.webhook_receiver import Received, WebhookReceiver
 from connect_transcribe.models.session import SessionState
 from connect_transcribe.settings import ExportSettings, FeedApiSettings
 from connect_transcribe.speech.threads import pin_math_threads
 
-REPO = Path(__file__).resolve().parents[5]
+from connect_transcribe_dev.api_gateway import LocalApiGateway
+from connect_transcribe_dev.connect_events import contact_flow_event
+from connect_transcribe_dev.exports import LocalExportStarter
+from connect_transcribe_dev.kvs_producer import KvsProducer
+from connect_transcribe_dev.kvs_server import LocalKvs
+from connect_transcribe_dev.lambda_context import LocalLambdaContext
+from connect_transcribe_dev.resources import LocalResources, create_resources
+from connect_transcribe_dev.sqs_poller import SqsLambdaPoller
+from connect_transcribe_dev.webhook_receiver import Received, WebhookReceiver
+
+REPO = Path(__file__).resolve().parents[2]  # the source checkout: dev/connect_transcribe_dev/stack.py
 REGION = "us-east-1"
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local"}
 _FINISHED = frozenset({SessionState.PAUSED, SessionState.STOPPED, SessionState.FAILED})
@@ -70,11 +70,8 @@ class PlayedCall:
 
 
 def _handlers() -> dict[str, Any]:
-    """The Lambda entry points, imported from the source checkout (local mode runs from a clone)."""
-    if not (REPO / "functions").is_dir():
-        raise RuntimeError(f"local mode runs from a source checkout; no functions/ under {REPO}")
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
+    """The Lambda entry points, the packages `functions.<name>.handler` that this project installs beside the runtime
+    (pyproject.toml). Imported when the stack starts, after it has set the environment they read."""
     names = ("api", "connect_start", "connect_stop", "webhook_delivery")
     return {n: importlib.import_module(f"functions.{n}.handler") for n in names}
 
@@ -115,7 +112,7 @@ def _quiet(handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     return invoke
 
 
-class LocalStack:
+class LocalDeployment:
     def __init__(
         self,
         *,
@@ -147,7 +144,7 @@ class LocalStack:
 
     # -- lifecycle ---------------------------------------------------------------------------------------------------
 
-    def start(self) -> LocalStack:
+    def start(self) -> LocalDeployment:
         """Everything is up when it returns; if any part fails to start (or Ctrl-C), what did start is stopped."""
         try:
             return self._start()
@@ -155,7 +152,7 @@ class LocalStack:
             self.stop()
             raise
 
-    def _start(self) -> LocalStack:
+    def _start(self) -> LocalDeployment:
         from moto.server import ThreadedMotoServer  # dev dependency: local mode and tests only
 
         self._saved_env = dict(os.environ)
@@ -236,7 +233,7 @@ class LocalStack:
             os.environ.update(self._saved_env)
         _reset(self._handlers)
 
-    def __enter__(self) -> LocalStack:
+    def __enter__(self) -> LocalDeployment:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -422,8 +419,8 @@ class LocalStack:
 
 
 @contextlib.contextmanager
-def local_stack(**options: Any) -> Iterator[LocalStack]:
-    stack = LocalStack(**options)
+def local_stack(**options: Any) -> Iterator[LocalDeployment]:
+    stack = LocalDeployment(**options)
     try:
         yield stack.start()
     finally:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from connect_transcribe.local.kvs_server import LocalKvs
+from connect_transcribe_dev.kvs_server import LocalKvs
 
 
 @pytest.fixture

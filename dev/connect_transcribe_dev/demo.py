@@ -17,11 +17,11 @@ from typing import Any, TextIO
 
 import numpy as np
 import requests
-
-from connect_transcribe.local.stack import REPO, LocalStack, PlayedCall
-from connect_transcribe.local.webhook_receiver import Received
 from connect_transcribe.speech.audio import PHONE_RATE, to_phone_rate
 from connect_transcribe.wav import read_wav, to_pcm16
+
+from connect_transcribe_dev.stack import REPO, LocalDeployment, PlayedCall
+from connect_transcribe_dev.webhook_receiver import Received
 
 SAMPLE_CALL = REPO / "tests" / "fixtures" / "calls" / "sample-01-balance-check.wav"
 CONTROL_PORT = 4599
@@ -73,7 +73,7 @@ def _interrupt(signum: int, _frame: object) -> None:
 @contextlib.contextmanager
 def stop_on_signals() -> Iterator[None]:
     """SIGTERM (kill, systemd, a CI runner) and SIGINT stop the stack exactly as Ctrl-C does, so the `with
-    LocalStack` blocks unwind and the worker process is stopped with everything else. Python's default SIGTERM
+    LocalDeployment` blocks unwind and the worker process is stopped with everything else. Python's default SIGTERM
     ends the process at once, and a shell starts background jobs with SIGINT ignored: both would orphan the
     worker. Signals only reach the main thread, so elsewhere (tests driving `up` in a thread) this does nothing."""
     if threading.current_thread() is not threading.main_thread():
@@ -132,7 +132,7 @@ def demo(call: Path, *, speed: float = 1.0, calls: int = 1, webhook: str | None 
     customer, agent = load_call(call)
     printer = Printer(speed=speed or 1.0)
     print("starting the local stack (moto, local KVS, API, media gateway, webhook delivery)...", file=sys.stderr)
-    with LocalStack(webhook_url=webhook, on_transcript=printer, max_sessions=max(20, calls)) as stack:
+    with LocalDeployment(webhook_url=webhook, on_transcript=printer, max_sessions=max(20, calls)) as stack:
         _print_endpoints(stack)
         print(f"playing {call.name} x{calls} at {speed:g}x; transcripts as the webhook receives them:\n", flush=True)
         played: list[PlayedCall] = []
@@ -162,7 +162,7 @@ def up(*, webhook: str | None = None, control_port: int = CONTROL_PORT, stop: th
     """Until Ctrl-C (or `stop`, for tests)."""
     stop = stop or threading.Event()
     printer = Printer()
-    with LocalStack(webhook_url=webhook, on_transcript=printer) as stack:
+    with LocalDeployment(webhook_url=webhook, on_transcript=printer) as stack:
         control = _control_server(stack, printer, control_port)
         _print_endpoints(stack)
         print(f"control: http://127.0.0.1:{control_port} (connect-transcribe local play --call FILE)", flush=True)
@@ -188,7 +188,7 @@ def play(call: Path, *, contact_id: str | None = None, speed: float = 1.0, contr
     return 0 if response.ok else 1
 
 
-def _control_server(stack: LocalStack, printer: Printer, port: int) -> ThreadingHTTPServer:
+def _control_server(stack: LocalDeployment, printer: Printer, port: int) -> ThreadingHTTPServer:
     class _Request(BaseHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
             return
@@ -228,7 +228,7 @@ def _control_server(stack: LocalStack, printer: Printer, port: int) -> Threading
     return server
 
 
-def _print_endpoints(stack: LocalStack) -> None:
+def _print_endpoints(stack: LocalDeployment) -> None:
     e = stack.endpoints
     print(
         f"  API base URL        {e.api_url}\n"
@@ -239,7 +239,7 @@ def _print_endpoints(stack: LocalStack) -> None:
     )
 
 
-def _print_summary(stack: LocalStack, call: PlayedCall, number: int | None) -> None:
+def _print_summary(stack: LocalDeployment, call: PlayedCall, number: int | None) -> None:
     label = f" (call {number})" if number else ""
     summary = stack.stop_summary(call.contact_id).get("autotranscribeResponse", {})
     print(f"\nstop summary{label}, contact {call.contact_id}:")
@@ -254,7 +254,7 @@ def _print_summary(stack: LocalStack, call: PlayedCall, number: int | None) -> N
         print(f"  {item['sender']['role']:>8}: {item['text']}")
 
 
-def _print_feed(stack: LocalStack, since: datetime) -> None:
+def _print_feed(stack: LocalDeployment, since: datetime) -> None:
     state = stack.export_feed(since)
     if state.get("status") != "SUCCEEDED":
         print(f"\nbatch export failed: {state}", file=sys.stderr)
