@@ -31,7 +31,7 @@ import boto3
 import requests
 from connect_transcribe.adapters.dynamodb_export import EXPORT_SHARDS, DynamoDbExportSource
 from connect_transcribe.adapters.s3_feed_store import S3FeedStore
-from connect_transcribe.logic.export_runs import ExportService
+from connect_transcribe.export.runs import ExportService
 from connect_transcribe.models.api import Role
 from connect_transcribe.models.feed import ExportPlan, FeedFormat, slot_bounds
 from connect_transcribe.models.utterance import UtteranceMessage, utterance_id

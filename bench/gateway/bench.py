@@ -28,10 +28,10 @@ from connect_transcribe.adapters.dynamodb_gateway import DynamoDbGatewayStore
 from connect_transcribe.adapters.dynamodb_store import DynamoDbConversationStore
 from connect_transcribe.adapters.sqs_jobs import SqsJobQueue
 from connect_transcribe.adapters.system import SystemClock, UuidIds
-from connect_transcribe.logic.sessions import SessionService
+from connect_transcribe.control.sessions import SessionService
+from connect_transcribe.media.wav import read_wav, to_pcm16
 from connect_transcribe.models.api import StartStreamingRequest
 from connect_transcribe.models.session import SessionState
-from connect_transcribe.wav import read_wav, to_pcm16
 from connect_transcribe_dev.kvs_producer import KvsProducer
 from connect_transcribe_dev.kvs_server import LocalKvs
 from connect_transcribe_dev.resources import create_resources

@@ -17,8 +17,8 @@ from typing import Any, TextIO
 
 import numpy as np
 import requests
+from connect_transcribe.media.wav import read_wav, to_pcm16
 from connect_transcribe.speech.audio import PHONE_RATE, to_phone_rate
-from connect_transcribe.wav import read_wav, to_pcm16
 
 from connect_transcribe_dev.stack import REPO, LocalDeployment, PlayedCall
 from connect_transcribe_dev.webhook_receiver import Received

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connect_transcribe.errors import ConflictingRequest
-from connect_transcribe.logic.export_runs import ExportService
+from connect_transcribe.export.runs import ExportService
 from connect_transcribe.models.feed import ExportRequest
 from connect_transcribe.models.feed_api import ExportExecution
 from connect_transcribe.observability import logger

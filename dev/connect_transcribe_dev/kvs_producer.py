@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from connect_transcribe.media.mkv_writer import WriterTrack
-from connect_transcribe.wav import read_wav, to_pcm16
+from connect_transcribe.media.wav import read_wav, to_pcm16
 
 from connect_transcribe_dev.kvs_store import LocalStream
 

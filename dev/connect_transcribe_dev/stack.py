@@ -28,13 +28,13 @@ import boto3
 import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from connect_transcribe import export_wiring, wiring
 from connect_transcribe.adapters.dynamodb_store import DynamoDbConversationStore
 from connect_transcribe.api.feed_routes import build_feed_app
 from connect_transcribe.gateway.health import AliveFile
 from connect_transcribe.models.session import SessionState
 from connect_transcribe.settings import ExportSettings, FeedApiSettings
 from connect_transcribe.speech.threads import pin_math_threads
+from connect_transcribe.wiring import exporter
 
 from connect_transcribe_dev.api_gateway import LocalApiGateway
 from connect_transcribe_dev.connect_events import contact_flow_event
@@ -201,8 +201,8 @@ class LocalDeployment:
         )
         self._handlers = _handlers()
         _reset(self._handlers)
-        self.exports = LocalExportStarter(export_wiring.export_service(ExportSettings()))
-        feed = wiring.feed_api_service(FeedApiSettings(), exports=self.exports)
+        self.exports = LocalExportStarter(exporter.export_service(ExportSettings()))
+        feed = exporter.feed_api_service(FeedApiSettings(), exports=self.exports)
         feed_app = build_feed_app(lambda: feed, lambda: 16_384)
         routes = _by_path(api=_quiet(self._handlers["api"].handler), feed=_quiet(feed_app.resolve))
         self._api = LocalApiGateway(routes, require_sigv4=True).start()

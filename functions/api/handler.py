@@ -7,12 +7,12 @@ from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from connect_transcribe import wiring
 from connect_transcribe.api.routes import build_app
-from connect_transcribe.logic.messages import MessageService
-from connect_transcribe.logic.sessions import SessionService
+from connect_transcribe.control.message_history import MessageService
+from connect_transcribe.control.sessions import SessionService
 from connect_transcribe.observability import logger, metrics, tracer
 from connect_transcribe.settings import ApiSettings
+from connect_transcribe.wiring import api as api_wiring
 
 
 @cache
@@ -22,12 +22,12 @@ def settings() -> ApiSettings:
 
 @cache
 def service() -> SessionService:
-    return wiring.session_service(settings())
+    return api_wiring.session_service(settings())
 
 
 @cache
 def messages() -> MessageService:
-    return wiring.message_service(settings())
+    return api_wiring.message_service(settings())
 
 
 app = build_app(service, lambda: settings().max_body_bytes, messages=messages)

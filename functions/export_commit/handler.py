@@ -6,16 +6,16 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from connect_transcribe import export_wiring
-from connect_transcribe.logic.export_runs import ExportService
+from connect_transcribe.export.runs import ExportService
 from connect_transcribe.models.feed import ExportPlan
 from connect_transcribe.observability import logger, metrics, tracer
 from connect_transcribe.settings import ExportSettings
+from connect_transcribe.wiring import exporter
 
 
 @cache
 def service() -> ExportService:
-    return export_wiring.export_service(ExportSettings())
+    return exporter.export_service(ExportSettings())
 
 
 @logger.inject_lambda_context(clear_state=True)

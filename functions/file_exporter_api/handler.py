@@ -7,11 +7,11 @@ from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from connect_transcribe import wiring
 from connect_transcribe.api.feed_routes import build_feed_app
-from connect_transcribe.logic.feed_api import FeedApiService
+from connect_transcribe.export.feed_api import FeedApiService
 from connect_transcribe.observability import logger, metrics, tracer
 from connect_transcribe.settings import FeedApiSettings
+from connect_transcribe.wiring import exporter
 
 
 @cache
@@ -21,7 +21,7 @@ def settings() -> FeedApiSettings:
 
 @cache
 def service() -> FeedApiService:
-    return wiring.feed_api_service(settings())
+    return exporter.feed_api_service(settings())
 
 
 app = build_feed_app(service, lambda: settings().max_body_bytes)

@@ -8,10 +8,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from connect_transcribe.delivery import wiring
 from connect_transcribe.delivery.deliver import DeliveryRecord, WebhookDelivery
 from connect_transcribe.observability import logger, metrics, tracer
 from connect_transcribe.settings import WebhookSettings
+from connect_transcribe.wiring import delivery as delivery_wiring
 
 # A failed record fails only the rest of its own stream (message group) in the batch; other streams go on.
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
@@ -27,7 +27,7 @@ def settings() -> WebhookSettings:
 
 @cache
 def delivery() -> WebhookDelivery:
-    return wiring.webhook_delivery(settings())
+    return delivery_wiring.webhook_delivery(settings())
 
 
 def deliver_record(record: SQSRecord, lambda_context: LambdaContext) -> None:

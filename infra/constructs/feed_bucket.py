@@ -1,4 +1,4 @@
-"""The feed bucket: the File Exporter's files, manifests and Athena symlinks (layout: logic/feed_layout.py),
+"""The feed bucket: the File Exporter's files, manifests and Athena symlinks (layout: export/layout.py),
 encrypted with the stack's key, TLS-only, private, expiring after `feed_retention_days`; plus its access-log bucket.
 """
 
@@ -12,7 +12,7 @@ from constructs import Construct
 from infra.config import DeploymentConfig
 from infra.nag import acknowledge
 
-# Top-level prefixes (mirrors connect_transcribe.logic.feed_layout; a test compares them).
+# Top-level prefixes (mirrors connect_transcribe.export.layout; a test compares them).
 DATA_PREFIX = "utterances/"
 MANIFESTS_PREFIX = "_manifests/"
 SYMLINKS_PREFIX = "_symlinks/"

@@ -52,7 +52,7 @@ def table_name(fmt: str) -> str:
 
 
 def symlinks_prefix(fmt: str) -> str:
-    """Where the commit writes `dt=<date>/hr=<HH>/symlink.txt` for `fmt` (logic/feed_layout.symlink_key)."""
+    """Where the commit writes `dt=<date>/hr=<HH>/symlink.txt` for `fmt` (export/layout.symlink_key)."""
     return f"{SYMLINKS_PREFIX}{FEED}/version={FEED_VERSION}/format={fmt}/"
 
 

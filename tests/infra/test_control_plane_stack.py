@@ -532,7 +532,7 @@ def test_alarm_topic_is_encrypted_and_emails_only_when_configured(synth, default
 
 
 def test_flow_failure_metric_name_matches_the_runtime():
-    from connect_transcribe.logic.connect_flow import FLOW_FAILED_METRIC as RUNTIME_NAME
+    from connect_transcribe.control.connect_flow import FLOW_FAILED_METRIC as RUNTIME_NAME
 
     from infra.constructs.monitoring import FLOW_FAILED_METRIC as ALARM_NAME
 

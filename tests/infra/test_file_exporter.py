@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from aws_cdk.assertions import Template
-from connect_transcribe.logic.export_plan import InvalidExport
-from connect_transcribe.logic.export_rows import CorruptMessage
+from connect_transcribe.export.plan import InvalidExport
+from connect_transcribe.export.rows import CorruptMessage
 from pydantic import ValidationError
 
 from infra.config import FILE_EXPORTER_PATHS
@@ -258,7 +258,7 @@ def test_lifecycle_expires_the_feed_and_cleans_up_after_runs_and_queries(default
 
 
 def test_bucket_prefixes_match_the_runtime_layout():
-    from connect_transcribe.logic import feed_layout
+    from connect_transcribe.export import layout as feed_layout
     from connect_transcribe.models.feed import FeedFormat
 
     slot = "2026-11-23T14"

@@ -496,8 +496,9 @@ def test_alarm_metric_names_match_what_the_worker_emits():
     """The worker's source names the metrics the alarms and the scaling policy watch."""
     from infra.constructs import media_gateway
 
+    package = REPO_ROOT / "layers/common/python/connect_transcribe"
     worker_source = "\n".join(
-        p.read_text() for p in (REPO_ROOT / "layers/common/python/connect_transcribe/gateway").glob("*.py")
+        p.read_text() for p in [*(package / "gateway").glob("*.py"), package / "adapters/emf_metrics.py"]
     )
     for name in (
         media_gateway.ACTIVE_SESSIONS_METRIC,

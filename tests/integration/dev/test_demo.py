@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from connect_transcribe_dev import cli
-from connect_transcribe_dev import demo
+from connect_transcribe_dev import cli, demo
 
 from tests.factories import unused_port
 

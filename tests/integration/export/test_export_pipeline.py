@@ -15,7 +15,7 @@ import boto3
 import pyarrow.parquet as pq
 import pytest
 from connect_transcribe.adapters.dynamodb_gateway import DynamoDbGatewayStore
-from connect_transcribe.logic.export_plan import InvalidExport
+from connect_transcribe.export.plan import InvalidExport
 from connect_transcribe.models.api import Role
 from connect_transcribe.models.feed import COLUMNS, DayManifest
 

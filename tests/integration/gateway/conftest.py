@@ -22,9 +22,9 @@ from connect_transcribe.adapters.sqs_jobs import SqsJobQueue
 from connect_transcribe.adapters.sqs_sessions import SqsJobSource
 from connect_transcribe.adapters.sqs_utterances import SqsUtteranceQueue, StoreAndEnqueue
 from connect_transcribe.adapters.system import UuidIds
+from connect_transcribe.control.sessions import SessionService
 from connect_transcribe.gateway.session import Outcome, SessionDeps, SessionSettings
 from connect_transcribe.gateway.worker import Worker, WorkerSettings
-from connect_transcribe.logic.sessions import SessionService
 from connect_transcribe.media.reader import ReaderSettings
 from connect_transcribe.models.api import StartStreamingRequest, StopStreamingRequest, StreamingResponse
 from connect_transcribe.models.session import Conversation

@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from connect_transcribe.gateway.redaction import Redactor
 from connect_transcribe.gateway.session import Outcome
-from connect_transcribe.logic.redaction import Redactor
 from connect_transcribe.models.api import Role
+from connect_transcribe.models.enums import RedactionOutput
 from connect_transcribe.models.session import SessionState
 from connect_transcribe.models.utterance import UtteranceMessage
-from connect_transcribe.settings import RedactionOutput
 from connect_transcribe.speech.engine import StreamOptions, WhisperEngine
 from connect_transcribe.speech.recognizer import Utterance
 

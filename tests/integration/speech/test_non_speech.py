@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from connect_transcribe.media.wav import to_pcm16
 from connect_transcribe.speech.engine import StreamOptions, UnsupportedLanguage, WhisperEngine
 from connect_transcribe.speech.recognizer import Utterance
-from connect_transcribe.wav import to_pcm16
 
 RATE = 8000
 ROWS, COLS = (697, 770, 852, 941), (1209, 1336, 1477)

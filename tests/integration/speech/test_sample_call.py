@@ -107,7 +107,7 @@ def test_detailed_tokens_are_timed_inside_their_utterance(engine: WhisperEngine,
 
 
 def test_cli_output_with_tokens_holds_nothing_left_to_redact(capsys: pytest.CaptureFixture[str]) -> None:
-    from connect_transcribe.logic.redaction import Redactor
+    from connect_transcribe.gateway.redaction import Redactor
 
     assert cli.main(["transcribe", str(SAMPLE), "--format", "json", "--tokens"]) == 0
     utterances = json.loads(capsys.readouterr().out)["utterances"]

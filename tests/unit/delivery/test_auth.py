@@ -9,8 +9,8 @@ import pytest
 from connect_transcribe.delivery.auth import OAuthSettings, OAuthTokenCache, WebhookAuth, with_query_param
 from connect_transcribe.delivery.failures import AttemptFailed, ConfigurationError
 from connect_transcribe.delivery.ports import HttpReply
+from connect_transcribe.models.enums import WebhookAuthMode
 from connect_transcribe.models.webhook import WebhookSecret
-from connect_transcribe.settings import WebhookAuthMode
 
 from tests.unit.delivery.fakes import FakeClock, ScriptedTransport
 

@@ -16,9 +16,9 @@ from connect_transcribe.delivery.deliver import (
 from connect_transcribe.delivery.ports import HttpReply, RefusedTarget, TransportFailure
 from connect_transcribe.delivery.retry import RetryPolicy
 from connect_transcribe.delivery.ssrf import TargetPolicy
+from connect_transcribe.models.enums import WebhookAuthMode
 from connect_transcribe.models.utterance import UtteranceTimings
 from connect_transcribe.models.webhook import WebhookSecret
-from connect_transcribe.settings import WebhookAuthMode
 
 from tests.delivery_factories import utterance
 from tests.unit.delivery.fakes import CountingMetrics, FakeClock, ListDeadLetters, ScriptedTransport

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import pytest
+from connect_transcribe.models.enums import WebhookAuthMode
 from connect_transcribe.models.webhook import WebhookSecret
-from connect_transcribe.settings import WebhookAuthMode, WebhookSettings
+from connect_transcribe.settings import WebhookSettings
 from pydantic import ValidationError
 
 BASE = {"WEBHOOK_URL": "https://h.example.com/x", "DELIVERY_DLQ_URL": "https://sqs/q.fifo"}

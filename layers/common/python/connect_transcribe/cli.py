@@ -9,8 +9,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from connect_transcribe.logic.redaction import Redactor
-from connect_transcribe.settings import RedactionOutput
+from connect_transcribe.gateway.redaction import Redactor
+from connect_transcribe.models.enums import RedactionOutput
 from connect_transcribe.speech.threads import pin_math_threads
 
 # An extra command group: adds its sub-parsers, and runs the parsed arguments of its commands (local mode's `demo`
@@ -105,10 +105,10 @@ def main(argv: list[str] | None = None, *, extensions: Sequence[Extension] = ())
 def _transcribe(args: argparse.Namespace) -> int:
     from connect_transcribe.media.connect_stream import KvsStreamError, UnsupportedAudio
     from connect_transcribe.media.mkv import MkvError
+    from connect_transcribe.media.wav import WavError
     from connect_transcribe.speech.engine import EngineSettings, UnsupportedLanguage, WhisperEngine
-    from connect_transcribe.speech.models import ModelError
     from connect_transcribe.speech.offline import transcribe_file
-    from connect_transcribe.wav import WavError
+    from connect_transcribe.speech.weights import ModelError
 
     try:
         engine = WhisperEngine(EngineSettings(engine=args.engine))
@@ -193,11 +193,11 @@ def _export(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
     from pydantic import ValidationError
 
-    from connect_transcribe import export_wiring
-    from connect_transcribe.logic.export_plan import InvalidExport
-    from connect_transcribe.logic.export_runs import ExportFailed
+    from connect_transcribe.export.plan import InvalidExport
+    from connect_transcribe.export.runs import ExportFailed
     from connect_transcribe.models.feed import ExportRequest
     from connect_transcribe.settings import ExportSettings
+    from connect_transcribe.wiring import exporter
 
     try:
         request = ExportRequest.model_validate({"date": args.date, "start": args.start, "end": args.end})
@@ -209,7 +209,7 @@ def _export(args: argparse.Namespace) -> int:
                 "EXPORT_MAX_FILE_ROWS": args.max_file_rows,
             }
         )
-        result = export_wiring.export_service(settings).run(request)
+        result = exporter.export_service(settings).run(request)
     except (ValidationError, InvalidExport, ExportFailed, ClientError, BotoCoreError) as exc:
         print(f"connect-transcribe: {exc}", file=sys.stderr)
         return 2
@@ -222,7 +222,7 @@ def _backfill_export_index(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
     from connect_transcribe.adapters.dynamodb_backfill import ExportIndexBackfill
-    from connect_transcribe.export_wiring import AWS_CONFIG
+    from connect_transcribe.wiring.exporter import AWS_CONFIG
 
     if args.segments < 1:
         print("connect-transcribe: --segments must be at least 1", file=sys.stderr)

@@ -2,32 +2,12 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field, HttpUrl, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-NAMESPACE = "amazonconnect"
-
-
-class RedactionOutput(StrEnum):
-    REDACTED = "redacted"
-    UNREDACTED = "unredacted"
-    REDACTED_AND_UNREDACTED = "redacted_and_unredacted"
-
-
-class ApiAuthMode(StrEnum):
-    """How callers authenticate to the Start/Stop API."""
-
-    IAM = "iam"  # API Gateway AWS_IAM (SigV4)
-    API_SECRET = "api_secret"  # noqa: S105 - asapp-api-id / asapp-api-secret headers checked by a Lambda authorizer
-
-
-class ContactIdSource(StrEnum):
-    CONTACT_ID = "ContactId"
-    INITIAL_CONTACT_ID = "InitialContactId"
-    PREVIOUS_CONTACT_ID = "PreviousContactId"
+from connect_transcribe.models.enums import ApiAuthMode, ContactIdSource, RedactionOutput, WebhookAuthMode
 
 
 class ApiSettings(BaseSettings):
@@ -111,15 +91,6 @@ class GatewayHealthSettings(BaseSettings):
         validation_alias="HEALTH_FILE",
     )
     health_max_age_seconds: float = Field(default=30.0, gt=0, validation_alias="HEALTH_MAX_AGE_SECONDS")
-
-
-class WebhookAuthMode(StrEnum):
-    """How the webhook delivery Lambda authenticates to the customer's endpoint."""
-
-    NONE = "none"
-    HEADER = "header"  # secret token in a header
-    QUERY = "query"  # secret token as a URL query parameter
-    OAUTH2 = "oauth2"  # client credentials grant, bearer token
 
 
 class WebhookSettings(BaseSettings):

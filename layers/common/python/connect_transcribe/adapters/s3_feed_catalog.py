@@ -7,7 +7,7 @@ from typing import Any
 
 from connect_transcribe.adapters.aws_errors import translated
 from connect_transcribe.adapters.s3_objects import get_if_exists
-from connect_transcribe.logic.feed_layout import MANIFESTS_PREFIX, manifest_date, manifest_key
+from connect_transcribe.export.layout import MANIFESTS_PREFIX, manifest_date, manifest_key
 from connect_transcribe.models.feed import DayManifest
 
 

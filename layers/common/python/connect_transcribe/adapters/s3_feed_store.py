@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from connect_transcribe.adapters.aws_errors import error_code
 from connect_transcribe.adapters.s3_objects import get_if_exists
-from connect_transcribe.logic import feed_layout
+from connect_transcribe.export import layout as feed_layout
 from connect_transcribe.models.feed import DayManifest, FeedFormat, HourExport
 
 MIN_PART_BYTES = 5 * 1024 * 1024  # S3's minimum for every part but the last

@@ -9,7 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from connect_transcribe.api import errors
 from connect_transcribe.api.body import parse_body
-from connect_transcribe.logic.feed_api import FeedApiService
+from connect_transcribe.export.feed_api import FeedApiService
 from connect_transcribe.models.feed_api import (
     DateRequest,
     EmptyRequest,

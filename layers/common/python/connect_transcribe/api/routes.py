@@ -9,10 +9,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from connect_transcribe.api import errors
 from connect_transcribe.api.body import M, parse_body
-from connect_transcribe.logic.messages import MessageService
-from connect_transcribe.logic.sessions import SessionService
+from connect_transcribe.control.message_history import MessageService
+from connect_transcribe.control.sessions import SessionService
 from connect_transcribe.models.api import StartStreamingRequest, StopStreamingRequest
-from connect_transcribe.models.messages import MessagesQuery
+from connect_transcribe.models.message_history import MessagesQuery
 from connect_transcribe.observability import logger, metrics
 
 START_PATH = "/mg-autotranscribe/v1/start-streaming"

@@ -13,8 +13,8 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 from connect_transcribe.delivery.failures import AttemptFailed, ConfigurationError, Failure
 from connect_transcribe.delivery.ports import Clock, HttpTransport, RefusedTarget, TransportFailure
 from connect_transcribe.delivery.retry import is_retryable, is_success, retry_after_seconds
+from connect_transcribe.models.enums import WebhookAuthMode
 from connect_transcribe.models.webhook import WebhookSecret
-from connect_transcribe.settings import WebhookAuthMode
 
 # Renew this long before the token expires (at most), so a token never dies in flight.
 EXPIRY_MARGIN_S = 60.0

@@ -11,9 +11,9 @@ from connect_transcribe.speech.threads import pin_math_threads
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "media-gateway")  # before the logger is created at import
 pin_math_threads()  # before numpy loads
 
-from connect_transcribe.gateway.wiring import build_worker  # noqa: E402 (after the pinning above)
 from connect_transcribe.observability import logger  # noqa: E402 (after the pinning above)
 from connect_transcribe.settings import GatewaySettings  # noqa: E402 (after the pinning above)
+from connect_transcribe.wiring.worker import build_worker  # noqa: E402 (after the pinning above)
 
 
 def main() -> int:

@@ -12,12 +12,12 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from connect_transcribe.gateway.messages import build_message
+from connect_transcribe.control.state_machine import Event
 from connect_transcribe.gateway.ports import ConversationReader, LeaseStore, Metrics, UtteranceSink
+from connect_transcribe.gateway.redaction import Redactor
 from connect_transcribe.gateway.start_point import start_point
 from connect_transcribe.gateway.track import ParticipantTrack, StartRecognizer
-from connect_transcribe.logic.redaction import Redactor
-from connect_transcribe.logic.state_machine import Event
+from connect_transcribe.gateway.utterance_messages import build_message
 from connect_transcribe.media.connect_stream import (
     AudioFrame,
     FragmentTagged,

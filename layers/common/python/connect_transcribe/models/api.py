@@ -17,7 +17,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from connect_transcribe.settings import NAMESPACE, RedactionOutput
+from connect_transcribe.models.enums import NAMESPACE, RedactionOutput
 
 # arn:<partition>:kinesisvideo:<region>:<account>:stream/<name>/<creation-time-ms>
 KVS_STREAM_ARN = re.compile(

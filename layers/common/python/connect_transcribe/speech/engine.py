@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from connect_transcribe.speech import models, tuning
+from connect_transcribe.speech import tuning
+from connect_transcribe.speech import weights as models
 from connect_transcribe.speech.endpointer import EndpointSettings
 from connect_transcribe.speech.recognizer import OnUtterance, Settled, StreamRecognizer
 from connect_transcribe.speech.vad import SileroVad, VadStream

@@ -11,11 +11,11 @@ from typing import TextIO
 import numpy as np
 
 from connect_transcribe.media.recording import is_mkv, read_connect_mkv
+from connect_transcribe.media.wav import read_wav, to_pcm16
 from connect_transcribe.models.api import Role
 from connect_transcribe.speech.audio import PHONE_RATE, pcm16_to_float, to_phone_rate
 from connect_transcribe.speech.engine import SpeechEngine, StreamOptions
 from connect_transcribe.speech.recognizer import Utterance
-from connect_transcribe.wav import read_wav, to_pcm16
 
 CHUNK_MS = 100
 ROLES = ("customer", "agent")

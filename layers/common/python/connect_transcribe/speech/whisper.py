@@ -18,7 +18,7 @@ from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.transcribe import get_suppressed_tokens
 
 from connect_transcribe.speech.audio import WHISPER_RATE, normalize_level, to_whisper_rate
-from connect_transcribe.speech.models import ModelFiles
+from connect_transcribe.speech.weights import ModelFiles
 
 MAX_FRAMES = 3000  # 30 s of features: Whisper's positional embedding length
 HOP = 160

@@ -1,0 +1,69 @@
+"""Utterance assembly: recognizer output + session context + redaction → the published message."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from connect_transcribe.gateway.redaction import Redactor
+from connect_transcribe.models.api import Role
+from connect_transcribe.models.session import SessionJob
+from connect_transcribe.models.utterance import TokenOut, UtteranceMessage, UtteranceTimings, utterance_id
+from connect_transcribe.speech.recognizer import Utterance
+
+
+def build_message(
+    job: SessionJob,
+    role: Role,
+    utterance: Utterance,
+    redactor: Redactor,
+    *,
+    origin_ms: int,
+    now_ms: int,
+    publish_queue_ms: float = 0.0,
+    clock: Callable[[], float] = time.perf_counter,
+) -> UtteranceMessage:
+    """`publish_queue_ms`: how long the utterance waited for the session's publisher; `clock` (seconds) times the
+    redaction."""
+    stream = next(s for s in job.streams if s.role is role)
+    mode = job.settings.redaction_output
+    began = clock()
+    text = redactor.output(utterance.text, mode)
+    tokens = None
+    if job.settings.detailed_token:
+        texts = redactor.output_tokens(utterance.text, [t.text for t in utterance.tokens], mode)
+        tokens = tuple(
+            TokenOut(text=t, start_ms=tok.start_ms, end_ms=tok.end_ms, confidence=tok.confidence)
+            for t, tok in zip(texts, utterance.tokens, strict=True)
+        )
+    redact_ms = (clock() - began) * 1000
+    stages = utterance.timings
+    return UtteranceMessage(
+        utterance_id=utterance_id(job.guid, stream.stream_id, utterance.sequence),
+        guid=job.guid,
+        namespace=job.namespace,
+        generation=job.generation,
+        stream_id=stream.stream_id,
+        role=role,
+        external_id=stream.external_id,
+        sequence=utterance.sequence,
+        start_ms=utterance.start_ms,
+        end_ms=utterance.end_ms,
+        text=text.text,
+        unredacted_text=text.unredacted,
+        tokens=tokens,
+        language=job.settings.language,
+        audio_timestamp_ms=origin_ms + utterance.end_ms,
+        published_at_ms=now_ms,
+        timings=UtteranceTimings(
+            endpoint_wait_ms=stages.endpoint_wait_ms,
+            endpoint_wait_wall_ms=stages.endpoint_wait_wall_ms,
+            queue_wait_ms=stages.queue_wait_ms,
+            decode_ms=utterance.decode_ms,
+            first_pass_ms=stages.first_pass_ms,
+            fallback_ms=stages.fallback_ms,
+            early_decode=stages.early_decode,
+            publish_queue_ms=round(publish_queue_ms, 2),
+            redact_ms=round(redact_ms, 3),
+        ),
+    )

@@ -1,0 +1,150 @@
+"""Utterance assembly: ids, roles, redaction per the conversation's setting, tokens only when asked."""
+
+from __future__ import annotations
+
+import json
+
+from connect_transcribe.control.message_history import to_wire
+from connect_transcribe.delivery.body import body_bytes
+from connect_transcribe.export.rows import feed_row
+from connect_transcribe.gateway.redaction import Redactor
+from connect_transcribe.gateway.utterance_messages import build_message
+from connect_transcribe.models.api import AutotranscribeParams, Role
+from connect_transcribe.models.enums import RedactionOutput
+from connect_transcribe.models.session import JobStream, SessionJob, StartSelector
+from connect_transcribe.models.utterance import UtteranceMessage, UtteranceTimings, utterance_id
+from connect_transcribe.speech.recognizer import Timings, Token, Utterance
+
+SAID = "my card is 4111 1111 1111 1111 thanks"
+
+
+def job(**params: object) -> SessionJob:
+    return SessionJob(
+        guid="contact-1",
+        generation=2,
+        namespace="amazonconnect",
+        stream_arn="arn:aws:kinesisvideo:us-east-1:123456789012:stream/s/1",
+        start_selector=StartSelector(type="NOW"),
+        streams=[
+            JobStream(role=Role.CUSTOMER, stream_id="s-cust", external_id="cust-1", track_name="AUDIO_FROM_CUSTOMER"),
+            JobStream(role=Role.AGENT, stream_id="s-agent", external_id="agent-1", track_name="AUDIO_TO_CUSTOMER"),
+        ],
+        settings=AutotranscribeParams.model_validate(params),
+        enqueued_at_ms=0,
+    )
+
+
+STAGES = Timings(
+    endpoint_wait_ms=288.0, endpoint_wait_wall_ms=301.5, queue_wait_ms=12.5, first_pass_ms=30.0, fallback_ms=41.0
+)
+
+
+def utterance() -> Utterance:
+    words = SAID.split()
+    tokens = tuple(Token(w, 1000 + 100 * i, 1090 + 100 * i, 0.9) for i, w in enumerate(words))
+    return Utterance(sequence=3, start_ms=1000, end_ms=2500, text=SAID, tokens=tokens, decode_ms=72.5, timings=STAGES)
+
+
+class StepClock:
+    """Each reading is `step_s` after the previous one."""
+
+    def __init__(self, step_s: float) -> None:
+        self.t, self.step_s = 0.0, step_s
+
+    def __call__(self) -> float:
+        self.t += self.step_s
+        return self.t
+
+
+def test_message_carries_the_participant_and_a_deterministic_id() -> None:
+    message = build_message(job(), Role.AGENT, utterance(), Redactor(), origin_ms=1_700_000_000_000, now_ms=5)
+    assert (message.stream_id, message.external_id, message.role) == ("s-agent", "agent-1", Role.AGENT)
+    assert message.utterance_id == utterance_id("contact-1", "s-agent", 3)
+    assert (
+        message.utterance_id
+        == build_message(job(), Role.AGENT, utterance(), Redactor(), origin_ms=0, now_ms=9).utterance_id
+    )
+    assert message.audio_timestamp_ms == 1_700_000_002_500
+    assert (message.generation, message.sequence, message.language) == (2, 3, "en-US")
+
+
+def test_text_is_redacted_by_default_and_never_in_repr() -> None:
+    message = build_message(job(), Role.CUSTOMER, utterance(), Redactor(), origin_ms=0, now_ms=0)
+    assert "4111" not in message.text and message.unredacted_text is None and message.tokens is None
+    assert "card" not in repr(message) and "card" not in str(message)
+
+
+def test_redacted_and_unredacted_keeps_both_texts() -> None:
+    params = {"redactionOutput": RedactionOutput.REDACTED_AND_UNREDACTED.value}
+    message = build_message(job(**params), Role.CUSTOMER, utterance(), Redactor(), origin_ms=0, now_ms=0)
+    assert "4111" not in message.text
+    assert message.unredacted_text == SAID
+
+
+def test_unredacted_output_is_verbatim() -> None:
+    params = {"redactionOutput": RedactionOutput.UNREDACTED.value}
+    message = build_message(job(**params), Role.CUSTOMER, utterance(), Redactor(), origin_ms=0, now_ms=0)
+    assert message.text == SAID
+
+
+def test_detailed_tokens_ride_along_redacted_like_the_text() -> None:
+    message = build_message(job(detailedToken=True), Role.CUSTOMER, utterance(), Redactor(), origin_ms=0, now_ms=0)
+    assert message.tokens is not None and len(message.tokens) == len(SAID.split())
+    assert message.tokens[0].text == "my" and message.tokens[0].start_ms == 1000
+    assert not any("4111" in t.text for t in message.tokens)
+
+
+def test_the_message_carries_the_recognizers_stages_and_the_time_redaction_took() -> None:
+    # Given an utterance with its recognizer stages, assembled after 4 ms in the publisher's queue, with a clock
+    # on which redaction takes 2 ms
+    message = build_message(
+        job(detailedToken=True),
+        Role.CUSTOMER,
+        utterance(),
+        Redactor(),
+        origin_ms=0,
+        now_ms=0,
+        publish_queue_ms=4.0,
+        clock=StepClock(0.002),
+    )
+    # Then the message holds the whole breakdown up to its publication
+    assert message.timings == UtteranceTimings(
+        endpoint_wait_ms=288.0,
+        endpoint_wait_wall_ms=301.5,
+        queue_wait_ms=12.5,
+        decode_ms=72.5,
+        first_pass_ms=30.0,
+        fallback_ms=41.0,
+        publish_queue_ms=4.0,
+        redact_ms=2.0,
+    )
+    # and it survives the stored/queued JSON
+    assert UtteranceMessage.model_validate_json(message.model_dump_json()).timings == message.timings
+
+
+def test_timings_never_reach_the_webhook_body_the_api_items_or_the_export_feed() -> None:
+    # Given a message with its timings, as stored and queued
+    message = build_message(job(), Role.AGENT, utterance(), Redactor(), origin_ms=1_700_000_000_000, now_ms=5)
+    message = message.model_copy(update={"timings": message.timings.model_copy(update={"enqueued_at_ms": 7})})
+    assert "timings" in json.loads(message.model_dump_json())
+    # Then none of the wire forms has a timing key: their formats are fixed
+    webhook = json.loads(body_bytes(message))
+    api_item = json.loads(to_wire(message).model_dump_json(by_alias=True, exclude_none=True))
+    row = feed_row(message.model_dump_json(), "2023-11-14", "22")
+    timing_keys = {"timings", *UtteranceTimings.model_fields}
+    for wire in (
+        webhook,
+        webhook["autotranscribeResponse"],
+        *webhook["autotranscribeResponse"]["utterance"],
+        api_item,
+        row,
+    ):
+        assert not timing_keys & set(wire), wire.keys()
+    assert not any(word in json.dumps([webhook, api_item]).lower() for word in ("timing", "wait", "decode", "enqueued"))
+
+
+def test_a_message_published_before_timings_existed_still_parses() -> None:
+    old = build_message(job(), Role.AGENT, utterance(), Redactor(), origin_ms=0, now_ms=0).model_dump(mode="json")
+    del old["timings"]
+    parsed = UtteranceMessage.model_validate_json(json.dumps(old))
+    assert parsed.timings is None and parsed.sequence == 3
