@@ -2,7 +2,8 @@
 
 Values come from CDK context (`cdk.json` "context" mirrors the defaults below; `cdk synth -c key=value`
 overrides one). Context values given on the command line are strings, so fields rely on pydantic's
-lax coercion ("false" -> False, "60" -> 60).
+lax coercion ("false" -> False, "60" -> 60). Modes the runtime also reads (API auth, webhook auth, contact id
+source, redaction output) are the runtime's own enums (connect_transcribe.models.enums), not copies.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from connect_transcribe.models.enums import ApiAuthMode, ContactIdSource, RedactionOutput, WebhookAuthMode
 from constructs import Construct
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -55,7 +57,8 @@ FILE_EXPORTER_PATHS: tuple[tuple[str, str], ...] = (
     ("POST", FILE_EXPORTER_EXPORTS_PATH),
     ("GET", f"{FILE_EXPORTER_EXPORTS_PATH}/{{exportId}}"),
 )
-# Mirrors connect_transcribe.models.feed.FeedFormat (infra must not import runtime code; a test compares them).
+# Mirrors connect_transcribe.models.feed.FeedFormat (infra imports only the runtime's declarations, settings and
+# models.enums; a test compares them).
 FEED_FORMATS = ("jsonl", "parquet")
 # export_plan only turns a date or an interval into hour slots.
 EXPORT_PLAN_MEMORY_MB = 256
@@ -129,22 +132,6 @@ def _check_literal_target(host: str, allow_private: bool) -> None:
         raise ValueError(f"webhook_url: {host} is not a public address (set webhook_allow_private_targets to allow it)")
 
 
-class ApiAuth(StrEnum):
-    """Mirrors connect_transcribe.settings.ApiAuthMode (infra must not import runtime code)."""
-
-    IAM = "iam"
-    API_SECRET = "api_secret"  # noqa: S105 - a mode name, not a secret
-
-
-class WebhookAuth(StrEnum):
-    """Mirrors the runtime's WEBHOOK_AUTH values (infra must not import runtime code)."""
-
-    NONE = "none"
-    HEADER = "header"
-    QUERY = "query"
-    OAUTH2 = "oauth2"
-
-
 class Architecture(StrEnum):
     ARM_64 = "arm64"
     X86_64 = "x86_64"
@@ -180,7 +167,7 @@ class DeploymentConfig(BaseModel):
     sessions_dlq_retention_days: int = Field(default=14, ge=1, le=14)
 
     # --- control API
-    api_auth: ApiAuth = ApiAuth.IAM
+    api_auth: ApiAuthMode = ApiAuthMode.IAM
     api_stage_name: str = Field(default="prod", pattern=r"^[A-Za-z0-9_]{1,128}$")
     api_throttle_rate_limit: float = Field(default=50, gt=0)
     api_throttle_burst_limit: int = Field(default=100, ge=0)
@@ -196,11 +183,11 @@ class DeploymentConfig(BaseModel):
 
     # --- Amazon Connect
     connect_instance_arn: str | None = None
-    contact_id_source: Literal["ContactId", "InitialContactId", "PreviousContactId"] = "ContactId"
+    contact_id_source: ContactIdSource = ContactIdSource.CONTACT_ID
     agent_id_key: str = "agentId"
     customer_id_key: str = "customerId"
     transcribe_language: str = "en-US"
-    redaction_output: Literal["redacted", "unredacted", "redacted_and_unredacted"] = "redacted"
+    redaction_output: RedactionOutput = RedactionOutput.REDACTED
     detailed_token: bool = False
     request_timeout_seconds: float = Field(default=5.0, gt=0, le=7.0)  # the flow Lambda has 8 s
 
@@ -254,7 +241,7 @@ class DeploymentConfig(BaseModel):
     # --- webhook delivery (functions/webhook_delivery, consumes the utterances queue)
     # Empty: the function and its secret are deployed, but not attached to the queue (utterances wait there).
     webhook_url: str | None = None
-    webhook_auth: WebhookAuth = WebhookAuth.NONE
+    webhook_auth: WebhookAuthMode = WebhookAuthMode.NONE
     # Bring your own secret (complete ARN); unset: the stack generates one with a token and a signing secret.
     webhook_secret_arn: str | None = None
     # Only for a brought secret encrypted with a customer key other than this stack's.
@@ -501,7 +488,7 @@ class DeploymentConfig(BaseModel):
 
     @model_validator(mode="after")
     def _webhook_auth(self) -> Self:
-        oauth2 = self.webhook_auth is WebhookAuth.OAUTH2
+        oauth2 = self.webhook_auth is WebhookAuthMode.OAUTH2
         if oauth2 and self.oauth_token_url is None:
             raise ValueError("webhook_auth=oauth2 needs oauth_token_url")
         if not oauth2 and (self.oauth_token_url or self.oauth_scope or self.oauth_audience):

@@ -60,18 +60,20 @@ def create_table(name: str = "connect-transcribe") -> Any:
     return table
 
 
+def create_sessions_queue(sqs: Any, *, max_receive_count: int) -> str:
+    """The sessions queue with its dead-letter queue, as infra/constructs wires them; returns the queue's URL."""
+    dlq = sqs.create_queue(QueueName="sessions-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = f'{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"{max_receive_count}"}}'
+    return sqs.create_queue(QueueName="sessions", Attributes={"RedrivePolicy": redrive})["QueueUrl"]
+
+
 @pytest.fixture
 def aws() -> Iterator[AwsResources]:
     with mock_aws():
         table = create_table()
         sqs = boto3.client("sqs")
-        dlq = sqs.create_queue(QueueName="sessions-dlq")["QueueUrl"]
-        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        url = sqs.create_queue(
-            QueueName="sessions",
-            Attributes={"RedrivePolicy": f'{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"5"}}'},
-        )["QueueUrl"]
-        yield AwsResources(table=table, sqs=sqs, queue_url=url)
+        yield AwsResources(table=table, sqs=sqs, queue_url=create_sessions_queue(sqs, max_receive_count=5))
 
 
 @pytest.fixture

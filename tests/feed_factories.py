@@ -1,4 +1,5 @@
-"""Utterance bodies and messages for the File Exporter tests."""
+"""Timestamps and stored items for the File Exporter tests; the utterances themselves come from
+bench.utterances, which the benchmarks share."""
 
 from __future__ import annotations
 
@@ -6,40 +7,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connect_transcribe.adapters.dynamodb_gateway import DynamoDbGatewayStore, message_key
-from connect_transcribe.models.api import Role
-from connect_transcribe.models.utterance import UtteranceMessage, utterance_id
+from connect_transcribe.models.utterance import UtteranceMessage
 
 
 def epoch_ms(text: str) -> int:
     """'2026-11-23T14:00:00.250' (UTC) as epoch milliseconds."""
     return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp() * 1000)
-
-
-def utterance(
-    published_at_ms: int,
-    *,
-    guid: str = "contact-1",
-    role: Role = Role.CUSTOMER,
-    sequence: int = 1,
-    text: str = "my card number is [redacted]",
-) -> UtteranceMessage:
-    stream = f"{guid}-{role.value}"
-    return UtteranceMessage(
-        utterance_id=utterance_id(guid, stream, sequence),
-        guid=guid,
-        namespace="amazonconnect",
-        generation=1,
-        stream_id=stream,
-        role=role,
-        external_id=f"{role.value}-42",
-        sequence=sequence,
-        start_ms=sequence * 2_000,
-        end_ms=sequence * 2_000 + 1_500,
-        text=text,
-        language="en-US",
-        audio_timestamp_ms=published_at_ms - 300,
-        published_at_ms=published_at_ms,
-    )
 
 
 def store_as_before_the_exporter(aws: Any, message: UtteranceMessage) -> None:

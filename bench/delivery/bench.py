@@ -12,7 +12,6 @@ import argparse
 import json
 import logging
 import os
-import ssl
 import tempfile
 import threading
 import time
@@ -36,13 +35,14 @@ import boto3
 from aws_lambda_powertools.utilities import parameters
 from connect_transcribe.adapters.sqs_utterances import SqsUtteranceQueue
 from connect_transcribe.models.api import Role
-from connect_transcribe.models.utterance import UtteranceMessage, utterance_id
+from connect_transcribe.models.utterance import UtteranceMessage
 from connect_transcribe.observability import metrics
 from connect_transcribe_dev.lambda_context import LocalLambdaContext
 from connect_transcribe_dev.sqs_poller import SqsLambdaPoller
 from moto.server import ThreadedMotoServer
 
-from bench.delivery.tls import LoopbackTls, loopback_tls
+from bench.delivery.tls import Authority, Issued, authority, server_context
+from bench.utterances import utterance
 from functions.webhook_delivery import handler as webhook
 
 TARGET_HOP_P95_MS = 100.0
@@ -57,15 +57,10 @@ class Receiver:
     """HTTPS webhook receiver on loopback: notes when each utteranceId arrives, answers 200. HTTP/1.1 keep-alive,
     as a customer endpoint behind a load balancer would allow, so the handler's connection reuse shows."""
 
-    def __init__(self, tls: LoopbackTls, workdir: Path) -> None:
+    def __init__(self, certificate: Issued, workdir: Path) -> None:
         self.arrivals: dict[str, float] = {}
         self.lock = threading.Lock()
-        cert, key = workdir / "server.pem", workdir / "server.key"
-        cert.write_text(tls.certificate_pem)
-        key.write_text(tls.private_key_pem)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.minimum_version = ssl.TLSVersion.TLSv1_2
-        context.load_cert_chain(cert, key)
+        context = server_context(certificate, workdir)
         receiver = self
 
         class Handle(BaseHTTPRequestHandler):
@@ -116,23 +111,16 @@ class Result:
 
 
 def message(guid: str, stream: int, sequence: int) -> UtteranceMessage:
-    stream_id = f"{guid}-s{stream}"
     now = int(time.time() * 1000)
-    return UtteranceMessage(
-        utterance_id=utterance_id(guid, stream_id, sequence),
+    return utterance(
+        now,
         guid=guid,
-        namespace="amazonconnect",
-        generation=1,
-        stream_id=stream_id,
         role=Role.CUSTOMER if stream % 2 == 0 else Role.AGENT,
-        external_id=f"participant-{stream}",
         sequence=sequence,
-        start_ms=sequence * 2000,
-        end_ms=sequence * 2000 + 1500,
         text="I would like to check the balance on my account please",
-        language="en-US",
+        stream_id=f"{guid}-s{stream}",
+        external_id=f"participant-{stream}",
         audio_timestamp_ms=now,
-        published_at_ms=now,
     )
 
 
@@ -216,10 +204,10 @@ def main(argv: list[str] | None = None) -> list[Result]:
     host, port = server.get_host_and_port()
     try:
         with tempfile.TemporaryDirectory() as workdir:
-            tls = loopback_tls()
-            receiver = Receiver(tls, Path(workdir))
+            ca = authority("bench CA")
+            receiver = Receiver(ca.issue("localhost", server=True), Path(workdir))
             try:
-                results = _run(f"http://{host}:{port}", receiver, tls, load)
+                results = _run(f"http://{host}:{port}", receiver, ca, load)
             finally:
                 receiver.close()
     finally:
@@ -228,14 +216,14 @@ def main(argv: list[str] | None = None) -> list[Result]:
     return results
 
 
-def _run(endpoint: str, receiver: Receiver, tls: LoopbackTls, load: Load) -> list[Result]:
+def _run(endpoint: str, receiver: Receiver, ca: Authority, load: Load) -> list[Result]:
     sqs = boto3.client("sqs", endpoint_url=endpoint)
     secrets = boto3.client("secretsmanager", endpoint_url=endpoint)
     name = f"bench-{uuid.uuid4().hex[:8]}"
     fifo = sqs.create_queue(QueueName=f"{name}.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
     standard = sqs.create_queue(QueueName=name)["QueueUrl"]
     dlq = sqs.create_queue(QueueName=f"{name}-dlq.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
-    secret = secrets.create_secret(Name=name, SecretString=json.dumps({"caBundlePem": tls.ca_pem}))["ARN"]
+    secret = secrets.create_secret(Name=name, SecretString=json.dumps({"caBundlePem": ca.pem}))["ARN"]
     handler_env = {
         "AWS_ENDPOINT_URL": endpoint,  # the handler's own clients (Secrets Manager, DLQ) go to moto too
         "WEBHOOK_URL": receiver.url,

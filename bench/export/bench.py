@@ -34,7 +34,8 @@ from connect_transcribe.adapters.s3_feed_store import S3FeedStore
 from connect_transcribe.export.runs import ExportService
 from connect_transcribe.models.api import Role
 from connect_transcribe.models.feed import ExportPlan, FeedFormat, slot_bounds
-from connect_transcribe.models.utterance import UtteranceMessage, utterance_id
+
+from bench.utterances import utterance
 
 PAGE_ITEMS = 1_600  # ~1 MB of these items: DynamoDB's page size
 DAY = "2026-11-23"
@@ -134,25 +135,16 @@ class SyntheticIndex:
         guid = f"{slot}-{shard}-{i // 40:06d}"  # 40 utterances per call
         role = Role.CUSTOMER if i % 2 else Role.AGENT
         sequence = i % 40 // 2 + 1
-        stream = f"{guid}-{role.value}"
-        body = UtteranceMessage.model_construct(
-            schema_version=1,
-            utterance_id=utterance_id(guid, stream, sequence),
+        body = utterance(
+            created,
             guid=guid,
-            namespace="amazonconnect",
-            generation=1,
-            stream_id=stream,
             role=role,
-            external_id=f"{role.value}-{shard}{i % 997}",
             sequence=sequence,
+            text=_TEXTS[i % len(_TEXTS)],
+            validate=False,
+            external_id=f"{role.value}-{shard}{i % 997}",
             start_ms=sequence * 4_000,
             end_ms=sequence * 4_000 + 2_500,
-            text=_TEXTS[i % len(_TEXTS)],
-            unredacted_text=None,
-            tokens=None,
-            language="en-US",
-            audio_timestamp_ms=created - 300,
-            published_at_ms=created,
         ).model_dump_json()
         return {"body": {"S": body}, "createdAt": {"N": str(created)}}
 

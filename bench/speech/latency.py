@@ -7,7 +7,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from connect_transcribe.speech.engine import StreamOptions, WhisperEngine
+from connect_transcribe.speech.engine import WhisperEngine
+from connect_transcribe.speech.ports import StreamOptions
 from connect_transcribe.speech.recognizer import Utterance
 
 from bench.speech.scoring import TICK_SAMPLES, Participant

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -17,10 +19,12 @@ from typing import Any, TextIO
 
 import numpy as np
 import requests
+from connect_transcribe.media.connect_stream import CONNECT_SAMPLE_RATE_HZ
 from connect_transcribe.media.wav import read_wav, to_pcm16
-from connect_transcribe.speech.audio import PHONE_RATE, to_phone_rate
+from connect_transcribe.speech.audio import to_phone_rate
 
-from connect_transcribe_dev.stack import REPO, LocalDeployment, PlayedCall
+from connect_transcribe_dev.endpoints import LocalEndpoints, kvs_endpoint_argument
+from connect_transcribe_dev.stack import REPO, LocalDeployment, LocalModeError, PlayedCall
 from connect_transcribe_dev.webhook_receiver import Received
 
 SAMPLE_CALL = REPO / "tests" / "fixtures" / "calls" / "sample-01-balance-check.wav"
@@ -46,6 +50,22 @@ def add_commands(commands: Any) -> None:
     up = sub.add_parser("up", help="start the local stack and keep it running until Ctrl-C")
     up.add_argument("--webhook", help="deliver to this URL instead of the built-in receiver")
     up.add_argument("--control-port", type=int, default=CONTROL_PORT)
+    up.add_argument(
+        "--json",
+        action="store_true",
+        help="print the endpoints as one JSON line on stdout once the stack is ready; everything else to stderr",
+    )
+    up.add_argument(
+        "--kvs-endpoint",
+        type=kvs_endpoint_argument,
+        metavar="URL|aws",
+        help="the worker reads Kinesis Video Streams from this KVS-compatible endpoint instead of the bundled local "
+        "server, or with 'aws' from the real KVS of your AWS credentials and region (DynamoDB, SQS... stay local); "
+        "`local play` needs the bundled server",
+    )
+    up.add_argument(
+        "--worker-log", type=Path, metavar="FILE", help="append the worker's log here (default: a new temporary file)"
+    )
     play = sub.add_parser("play", help="play a call into a running `local up` stack, as Connect would")
     play.add_argument("--call", type=Path, default=SAMPLE_CALL)
     play.add_argument("--contact-id")
@@ -60,10 +80,19 @@ def run(args: argparse.Namespace) -> int:
         try:
             if args.command == "demo":
                 return demo(args.call, speed=args.speed, calls=args.calls, webhook=args.webhook)
-            return up(webhook=args.webhook, control_port=args.control_port)
+            return up(
+                webhook=args.webhook,
+                control_port=args.control_port,
+                as_json=args.json,
+                kvs_endpoint=args.kvs_endpoint,
+                worker_log=args.worker_log,
+            )
         except KeyboardInterrupt:
             print("\nstopped", file=sys.stderr)
             return 130
+        except LocalModeError as exc:
+            print(f"connect-transcribe: {exc}", file=sys.stderr)
+            return 2
 
 
 def _interrupt(signum: int, _frame: object) -> None:
@@ -91,8 +120,8 @@ def load_call(path: Path, out: TextIO = sys.stderr) -> tuple[bytes, bytes]:
     """Customer and agent PCM (8 kHz s16le) from a WAV; other rates are resampled, with a warning."""
     audio = read_wav(path)
     channels = list(audio.channels[:2])
-    if audio.rate != PHONE_RATE:
-        print(f"warning: {path.name} is {audio.rate} Hz; resampling to {PHONE_RATE} Hz", file=out)
+    if audio.rate != CONNECT_SAMPLE_RATE_HZ:
+        print(f"warning: {path.name} is {audio.rate} Hz; resampling to {CONNECT_SAMPLE_RATE_HZ} Hz", file=out)
         channels = [to_phone_rate(c, audio.rate) for c in channels]
     if len(channels) == 1:
         print(f"warning: {path.name} is mono; playing it as the customer, the agent silent", file=out)
@@ -133,7 +162,7 @@ def demo(call: Path, *, speed: float = 1.0, calls: int = 1, webhook: str | None 
     printer = Printer(speed=speed or 1.0)
     print("starting the local stack (moto, local KVS, API, media gateway, webhook delivery)...", file=sys.stderr)
     with LocalDeployment(webhook_url=webhook, on_transcript=printer, max_sessions=max(20, calls)) as stack:
-        _print_endpoints(stack)
+        _print_endpoints(stack.endpoints, sys.stdout)
         print(f"playing {call.name} x{calls} at {speed:g}x; transcripts as the webhook receives them:\n", flush=True)
         played: list[PlayedCall] = []
         producers = []
@@ -158,16 +187,38 @@ def demo(call: Path, *, speed: float = 1.0, calls: int = 1, webhook: str | None 
     return 0
 
 
-def up(*, webhook: str | None = None, control_port: int = CONTROL_PORT, stop: threading.Event | None = None) -> int:
-    """Until Ctrl-C (or `stop`, for tests)."""
+def up(
+    *,
+    webhook: str | None = None,
+    control_port: int = CONTROL_PORT,
+    stop: threading.Event | None = None,
+    as_json: bool = False,
+    kvs_endpoint: str | None = None,
+    worker_log: Path | None = None,
+) -> int:
+    """Until Ctrl-C (or `stop`, for tests). `as_json`: stdout carries only the endpoints, one JSON line printed once
+    the stack is ready, so a script can read it; the lines for people (live transcripts too) go to stderr."""
     stop = stop or threading.Event()
-    printer = Printer()
-    with LocalDeployment(webhook_url=webhook, on_transcript=printer) as stack:
-        control = _control_server(stack, printer, control_port)
-        _print_endpoints(stack)
-        print(f"control: http://127.0.0.1:{control_port} (connect-transcribe local play --call FILE)", flush=True)
-        print("Local mode accepts SigV4-signed requests with any credentials: it is not an authentication boundary.")
-        print("Ctrl-C to stop.", flush=True)
+    out = sys.stderr if as_json else sys.stdout
+    printer = Printer(out=out)
+    worker_log = worker_log or _new_worker_log()
+    with LocalDeployment(
+        webhook_url=webhook, on_transcript=printer, kvs_endpoint=kvs_endpoint, worker_log=worker_log
+    ) as stack:
+        endpoints = stack.endpoints.model_copy(update={"control_url": f"http://127.0.0.1:{control_port}"})
+        control = _control_server(stack, printer, endpoints, control_port)
+        _print_endpoints(endpoints, out)
+        if endpoints.kvs_source == "bundled":
+            print(f"control: {endpoints.control_url} (connect-transcribe local play --call FILE)", file=out)
+        else:
+            print("local play is off: calls can only be played into the bundled local KVS server", file=out)
+        print(
+            "Local mode accepts SigV4-signed requests with any credentials: it is not an authentication boundary.",
+            file=out,
+        )
+        print("Ctrl-C to stop.", file=out, flush=True)
+        if as_json:
+            print(endpoints.model_dump_json(by_alias=True), flush=True)
         try:
             stop.wait()
         except KeyboardInterrupt as signalled:
@@ -188,10 +239,23 @@ def play(call: Path, *, contact_id: str | None = None, speed: float = 1.0, contr
     return 0 if response.ok else 1
 
 
-def _control_server(stack: LocalDeployment, printer: Printer, port: int) -> ThreadingHTTPServer:
+def _new_worker_log() -> Path:
+    """A file that outlives the stack, so a worker that crashed can still be read."""
+    handle, name = tempfile.mkstemp(prefix="connect-transcribe-worker-", suffix=".log")
+    os.close(handle)
+    return Path(name)
+
+
+def _control_server(
+    stack: LocalDeployment, printer: Printer, endpoints: LocalEndpoints, port: int
+) -> ThreadingHTTPServer:
     class _Request(BaseHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
             return
+
+        def do_GET(self) -> None:
+            """The endpoints again, for a script that did not keep `local up --json`'s line."""
+            self._reply(200, endpoints.model_dump(mode="json", by_alias=True))
 
         def do_POST(self) -> None:
             try:
@@ -213,8 +277,13 @@ def _control_server(stack: LocalDeployment, printer: Printer, port: int) -> Thre
                     "transcript": stack.transcript(call.contact_id),
                 }
                 status = 200
+            except LocalModeError as exc:
+                reply, status = {"error": str(exc)}, 400
             except Exception as exc:  # report, keep the stack up
                 reply, status = {"error": f"{type(exc).__name__}: {exc}"}, 400
+            self._reply(status, reply)
+
+        def _reply(self, status: int, reply: dict[str, Any]) -> None:
             data = json.dumps(reply).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -228,13 +297,20 @@ def _control_server(stack: LocalDeployment, printer: Printer, port: int) -> Thre
     return server
 
 
-def _print_endpoints(stack: LocalDeployment) -> None:
-    e = stack.endpoints
+def _print_endpoints(e: LocalEndpoints, out: TextIO) -> None:
+    kvs = {
+        "bundled": f"local KVS endpoint  {e.kvs_endpoint}",
+        "url": f"KVS endpoint        {e.kvs_endpoint}  (--kvs-endpoint)",
+        "aws": f"KVS                 Kinesis Video Streams in {e.region}, with your AWS credentials",
+    }[e.kvs_source]
+    log = f"\n  worker log          {e.worker_log}" if e.worker_log else ""
     print(
         f"  API base URL        {e.api_url}\n"
-        f"  local AWS endpoint  {e.aws_endpoint}  (DynamoDB, SQS, Secrets Manager; any credentials)\n"
-        f"  local KVS endpoint  {e.kvs_endpoint}\n"
-        f"  webhook receiver    {e.webhook_url}",
+        f"  File Exporter API   {e.file_exporter_url}\n"
+        f"  local AWS endpoint  {e.aws_endpoint}  (DynamoDB, SQS, Secrets Manager, S3; any credentials)\n"
+        f"  {kvs}\n"
+        f"  webhook receiver    {e.webhook_url}{log}",
+        file=out,
         flush=True,
     )
 

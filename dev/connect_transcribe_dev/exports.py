@@ -15,7 +15,7 @@ from connect_transcribe.observability import logger
 
 
 class LocalExportStarter:
-    """Implements logic.feed_api.ExportStarter."""
+    """Implements export/ports.ExportStarter."""
 
     def __init__(self, service: ExportService) -> None:
         self._service = service

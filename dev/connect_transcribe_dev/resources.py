@@ -75,7 +75,11 @@ def create_resources(session: Any, prefix: str = "connect-transcribe") -> LocalR
         Name=f"{prefix}-webhook", SecretString=json.dumps({"signingSecret": signing})
     )["ARN"]
     feed_bucket = f"{prefix}-feed"
-    session.client("s3").create_bucket(Bucket=feed_bucket)
+    s3 = session.client("s3")
+    if session.region_name in (None, "us-east-1"):
+        s3.create_bucket(Bucket=feed_bucket)
+    else:  # S3 wants the region named outside us-east-1 (local mode reading real KVS runs in the developer's)
+        s3.create_bucket(Bucket=feed_bucket, CreateBucketConfiguration={"LocationConstraint": session.region_name})
     return LocalResources(prefix, sessions, utterances, dlq, secret_arn, signing, feed_bucket)
 
 

@@ -2,6 +2,9 @@
 media server, the Start/Stop + messages API (the real handler behind a local API Gateway), the media gateway
 worker process, the webhook-delivery Lambda handler fed by a local SQS poller, and a webhook receiver.
 
+The worker can read another KVS-compatible endpoint instead of the bundled server, or the real Kinesis Video Streams
+of the developer's AWS credentials (`kvs_endpoint="aws"`): then only its KVS client leaves this machine.
+
 It sets the process environment the handlers read (as Lambda would) and restores it on stop().
 """
 
@@ -9,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import json
 import logging
 import os
 import shutil
@@ -18,7 +20,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,11 +28,9 @@ from typing import Any, Literal
 
 import boto3
 import requests
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
+from connect_transcribe.adapters.alive_file import AliveFile
 from connect_transcribe.adapters.dynamodb_store import DynamoDbConversationStore
 from connect_transcribe.api.feed_routes import build_feed_app
-from connect_transcribe.gateway.health import AliveFile
 from connect_transcribe.models.session import SessionState
 from connect_transcribe.settings import ExportSettings, FeedApiSettings
 from connect_transcribe.speech.threads import pin_math_threads
@@ -38,11 +38,13 @@ from connect_transcribe.wiring import exporter
 
 from connect_transcribe_dev.api_gateway import LocalApiGateway
 from connect_transcribe_dev.connect_events import contact_flow_event
+from connect_transcribe_dev.endpoints import AWS_KVS, KvsSource, LocalEndpoints, kvs_endpoint
 from connect_transcribe_dev.exports import LocalExportStarter
 from connect_transcribe_dev.kvs_producer import KvsProducer
 from connect_transcribe_dev.kvs_server import LocalKvs
 from connect_transcribe_dev.lambda_context import LocalLambdaContext
 from connect_transcribe_dev.resources import LocalResources, create_resources
+from connect_transcribe_dev.signed_api import call_api
 from connect_transcribe_dev.sqs_poller import SqsLambdaPoller
 from connect_transcribe_dev.webhook_receiver import Received, WebhookReceiver
 
@@ -50,14 +52,17 @@ REPO = Path(__file__).resolve().parents[2]  # the source checkout: dev/connect_t
 REGION = "us-east-1"
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local"}
 _FINISHED = frozenset({SessionState.PAUSED, SessionState.STOPPED, SessionState.FAILED})
+# The developer's identity, which the stack swaps for LOCAL_CREDENTIALS and a worker reading real KVS gets back.
+_IDENTITY = (*LOCAL_CREDENTIALS, "AWS_PROFILE")
 
 
-@dataclass(frozen=True)
-class Endpoints:
-    api_url: str
-    aws_endpoint: str
-    kvs_endpoint: str
-    webhook_url: str
+class LocalModeError(Exception):
+    """The stack cannot do what was asked (no region or credentials for real KVS, a call with no local KVS to play
+    into); the message says why and what to do instead."""
+
+
+class NoBundledKvs(LocalModeError):
+    """A call to play, but the worker reads another KVS than the bundled server, the only one calls are played into."""
 
 
 @dataclass
@@ -88,6 +93,46 @@ def _reset(modules: dict[str, Any]) -> None:
         flow = getattr(module, "flow", None)
         if flow is not None:
             flow.reset()
+
+
+def developer_region() -> str:
+    """The region of the developer's AWS configuration (AWS_REGION, AWS_DEFAULT_REGION, the profile's), after
+    checking that the default credential chain finds credentials: what a worker reading real KVS needs, asked for
+    before the stack swaps in its own environment."""
+    session = boto3.Session()
+    region = os.environ.get("AWS_REGION") or session.region_name
+    if not region:
+        raise LocalModeError(
+            "--kvs-endpoint aws needs a region: set AWS_REGION to the region of the Connect instance's streams "
+            "(or give your AWS profile a region)"
+        )
+    if session.get_credentials() is None:
+        raise LocalModeError(
+            "--kvs-endpoint aws needs AWS credentials and found none in the default chain "
+            "(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, SSO, ...)"
+        )
+    return region
+
+
+def worker_environment(
+    stack: Mapping[str, str], developer: Mapping[str, str], *, kvs_endpoint: str | None, aws_endpoint: str
+) -> dict[str, str]:
+    """The worker's AWS environment. With a KVS endpoint it is the stack's: every client on the local stand-ins (the
+    local KVS server ignores credentials). With none (real KVS), the global AWS_ENDPOINT_URL would send KVS to moto
+    and the local credentials would be refused by AWS, so only DynamoDB and SQS (all the worker uses besides KVS)
+    keep the local endpoint, per service, and the developer's own credentials come back for KVS to sign with; moto
+    does not check them. Other endpoint settings that would redirect KVS are dropped."""
+    env = dict(stack)
+    if kvs_endpoint is not None:
+        env["KVS_ENDPOINT_URL"] = kvs_endpoint
+        return env
+    for name in list(env):
+        if name.startswith("AWS_ENDPOINT_URL") or name in (*_IDENTITY, "KVS_ENDPOINT_URL"):
+            del env[name]
+    env.pop("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", None)  # would switch off the per-service endpoints below
+    env.update({name: developer[name] for name in _IDENTITY if name in developer})
+    env["AWS_ENDPOINT_URL_DYNAMODB"] = env["AWS_ENDPOINT_URL_SQS"] = aws_endpoint
+    return env
 
 
 def _by_path(*, api: Callable[[Any, Any], Any], feed: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
@@ -122,24 +167,30 @@ class LocalDeployment:
         end_of_stream_s: float = 10.0,
         on_transcript: Callable[[Received], None] | None = None,
         worker_log: Path | None = None,
+        kvs_endpoint: str | None = None,
     ) -> None:
+        """`kvs_endpoint`: None for the bundled local KVS server (the only one calls can be played into), another
+        KVS-compatible endpoint's URL, or "aws" for the real KVS of the developer's credentials and region."""
+        self.kvs_endpoint = None if kvs_endpoint is None else _valid_kvs_endpoint(kvs_endpoint)
+        self.region = REGION  # "aws" mode: the developer's, set at start
         self.webhook_url = webhook_url
         self.delivery: Literal["block", "fragment"] = delivery
         self.max_sessions = max_sessions
         self.end_of_stream_s = end_of_stream_s
         self.worker_log = worker_log
         self.receiver = WebhookReceiver(on_transcript=on_transcript)
-        self.kvs = LocalKvs(delivery=delivery, idle_close_s=5.0)
+        self.kvs = LocalKvs(delivery=delivery, idle_close_s=5.0)  # started only when it is the worker's
         self.resources: LocalResources | None = None
         self.worker: subprocess.Popen[bytes] | None = None
         self._saved_env: dict[str, str] | None = None
         self._moto: Any = None
+        self._aws_url: str | None = None
         self._api: LocalApiGateway | None = None
         self._poller: SqsLambdaPoller | None = None
         self._handlers: dict[str, Any] = {}
         self._log: Any = None
         self._run_dir: Path | None = None
-        self.health_file: Path | None = None  # the worker's liveness file (gateway/health.py)
+        self.health_file: Path | None = None  # the worker's liveness file (adapters/alive_file.py)
         self.exports: LocalExportStarter | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------------------------
@@ -156,17 +207,19 @@ class LocalDeployment:
         from moto.server import ThreadedMotoServer  # dev dependency: local mode and tests only
 
         self._saved_env = dict(os.environ)
+        if self.kvs_endpoint == AWS_KVS:
+            self.region = developer_region()  # the stand-ins too: one session signs for the worker's KVS and SQS alike
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto server's access log
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()
         host, port = self._moto.get_host_and_port()
-        aws = f"http://{host}:{port}"
+        self._aws_url = aws = f"http://{host}:{port}"
         requests.post(f"{aws}/moto-api/reset", timeout=10)
         os.environ.update(
             {
                 **LOCAL_CREDENTIALS,
-                "AWS_DEFAULT_REGION": REGION,
-                "AWS_REGION": REGION,
+                "AWS_DEFAULT_REGION": self.region,
+                "AWS_REGION": self.region,
                 "AWS_ENDPOINT_URL": aws,
                 "POWERTOOLS_METRICS_DISABLED": "true",
                 "POWERTOOLS_TRACE_DISABLED": "true",
@@ -177,8 +230,9 @@ class LocalDeployment:
         from connect_transcribe.observability import logger
 
         logger.setLevel(os.environ["POWERTOOLS_LOG_LEVEL"])  # the logger was made before this environment
-        self.resources = r = create_resources(boto3.Session(region_name=REGION))
-        self.kvs.start()
+        self.resources = r = create_resources(boto3.Session(region_name=self.region))
+        if self.kvs_endpoint is None:
+            self.kvs.start()
         if self.webhook_url is None:
             self.receiver.signing_secret = r.signing_secret
             self.receiver.start()
@@ -208,7 +262,7 @@ class LocalDeployment:
         self._api = LocalApiGateway(routes, require_sigv4=True).start()
         os.environ["API_BASE_URL"] = self._api.url
         _reset(self._handlers)
-        sqs = boto3.client("sqs", region_name=REGION)
+        sqs = boto3.client("sqs", region_name=self.region)
         self._poller = SqsLambdaPoller(sqs, r.utterances_queue_url, _quiet(self._handlers["webhook_delivery"].handler))
         self._poller.start()
         self.start_worker()
@@ -240,10 +294,41 @@ class LocalDeployment:
         self.stop()
 
     @property
-    def endpoints(self) -> Endpoints:
-        assert self._api is not None
-        return Endpoints(
-            self._api.url, os.environ["AWS_ENDPOINT_URL"], self.kvs.endpoint_url, self.webhook_url or self.receiver.url
+    def kvs_source(self) -> KvsSource:
+        if self.kvs_endpoint is None:
+            return "bundled"
+        return "aws" if self.kvs_endpoint == AWS_KVS else "url"
+
+    @property
+    def worker_kvs_endpoint(self) -> str | None:
+        """The KVS endpoint the worker is given; None: boto3's regional endpoint of the real KVS."""
+        if self.kvs_endpoint is None:
+            return self.kvs.endpoint_url
+        return None if self.kvs_endpoint == AWS_KVS else self.kvs_endpoint
+
+    @property
+    def endpoints(self) -> LocalEndpoints:
+        """Everything a script needs to drive the running stack (`local up --json` prints it)."""
+        assert self._api is not None and self.resources is not None and self._aws_url is not None
+        r = self.resources
+        return LocalEndpoints(
+            api_url=self._api.url,
+            file_exporter_url=f"{self._api.url}/fileexporter/v1",
+            control_url=None,
+            webhook_url=self.webhook_url or self.receiver.url,
+            kvs_source=self.kvs_source,
+            kvs_endpoint=self.worker_kvs_endpoint,
+            region=self.region,
+            aws_endpoint=self._aws_url,
+            aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=LOCAL_CREDENTIALS["AWS_SESSION_TOKEN"],
+            table_name=r.table_name,
+            sessions_queue_url=r.sessions_queue_url,
+            utterances_queue_url=r.utterances_queue_url,
+            utterances_dead_letter_queue_url=r.utterances_dlq_url,
+            feed_bucket=r.feed_bucket,
+            worker_log=str(self.worker_log) if self.worker_log else None,
         )
 
     # -- the media gateway worker (a separate process, as on Fargate) -------------------------------------------------
@@ -257,9 +342,12 @@ class LocalDeployment:
         alive = AliveFile(self._run_dir / "gateway.alive")
         alive.clear()
         self.health_file = alive.path
+        assert self._saved_env is not None and self._aws_url is not None
+        aws = worker_environment(
+            os.environ, self._saved_env, kvs_endpoint=self.worker_kvs_endpoint, aws_endpoint=self._aws_url
+        )
         env = {
-            **os.environ,
-            "KVS_ENDPOINT_URL": self.kvs.endpoint_url,
+            **aws,
             "MAX_SESSIONS": str(self.max_sessions),
             "END_OF_STREAM_SECONDS": str(self.end_of_stream_s),
             "LEASE_SECONDS": "5",
@@ -320,7 +408,15 @@ class LocalDeployment:
         parameters: dict[str, str] | None = None,
     ) -> tuple[PlayedCall, KvsProducer]:
         """Audio starts flowing into a new KVS stream, then the flow's connect_start Lambda runs (with the block's
-        `parameters`, e.g. {"redactionOutput": "unredacted"})."""
+        `parameters`, e.g. {"redactionOutput": "unredacted"}). Only into the bundled local KVS server: another
+        endpoint's streams are the business of whoever produces into them."""
+        if self.kvs_endpoint is not None:
+            where = "the real Kinesis Video Streams" if self.kvs_endpoint == AWS_KVS else self.kvs_endpoint
+            raise NoBundledKvs(
+                f"this stack's worker reads KVS from {where}, not from the bundled local KVS server, so no call can "
+                "be played into it: start `local up` without --kvs-endpoint to use `local play`, or produce into "
+                "that KVS yourself and start transcription with POST /mg-autotranscribe/v1/start-streaming"
+            )
         contact_id = contact_id or str(uuid.uuid4())
         arn = self.kvs.create_stream(f"connect-local-contact-{contact_id}")
         audio_start_ms = time.time_ns() // 1_000_000
@@ -348,7 +444,7 @@ class LocalDeployment:
     def wait_finished(self, contact_id: str, timeout: float = 60.0) -> SessionState:
         """Until the media gateway has drained the call (PAUSED/STOPPED) or given up (FAILED)."""
         store = DynamoDbConversationStore(
-            boto3.resource("dynamodb", region_name=REGION).Table(os.environ["TABLE_NAME"])
+            boto3.resource("dynamodb", region_name=self.region).Table(os.environ["TABLE_NAME"])
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -361,13 +457,8 @@ class LocalDeployment:
     # -- the API, signed as a customer's client would sign it ----------------------------------------------------------
 
     def api(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
-        url = f"{self.endpoints.api_url}{path}"
-        data = json.dumps(body).encode() if body is not None else None
-        request = AWSRequest(method=method, url=url, data=data, headers={"Content-Type": "application/json"})
-        credentials = boto3.Session(region_name=REGION).get_credentials()
-        SigV4Auth(credentials, "execute-api", REGION).add_auth(request)
-        response = requests.request(method, url, data=data, headers=dict(request.headers), timeout=10)
-        return response.status_code, response.json() if response.content else {}
+        assert self._api is not None
+        return call_api(method, f"{self._api.url}{path}", body, region=self.region)
 
     def stop_summary(self, contact_id: str) -> dict[str, Any]:
         """A repeated stop-streaming after the drain: the final per-participant counters."""
@@ -416,6 +507,13 @@ class LocalDeployment:
             _, link = self.api("POST", "/fileexporter/v1/static/getfeedfile", {**query, "fileName": name})
             links[name] = link["url"]
         return links
+
+
+def _valid_kvs_endpoint(value: str) -> str:
+    try:
+        return kvs_endpoint(value)
+    except ValueError as exc:
+        raise LocalModeError(str(exc)) from exc
 
 
 @contextlib.contextmanager

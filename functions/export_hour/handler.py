@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from connect_transcribe.export.runs import ExportService
 from connect_transcribe.models.feed import HourTask
 from connect_transcribe.observability import logger, metrics, tracer
-from connect_transcribe.settings import ExportSettings
 from connect_transcribe.wiring import exporter
-
-
-@cache
-def service() -> ExportService:
-    return exporter.export_service(ExportSettings())
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -23,7 +15,7 @@ def service() -> ExportService:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     task = HourTask.model_validate(event)
-    result = service().export_hour(task.run_id, task.started_at_ms, task.slot)
+    result = exporter.run_service().export_hour(task.run_id, task.started_at_ms, task.slot)
     metrics.add_metric(name="ExportedRows", unit="Count", value=result.rows)
     logger.info("hour exported", extra={"run_id": task.run_id, "slot": task.slot, "rows": result.rows})
     return result.model_dump(mode="json")

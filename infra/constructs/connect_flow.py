@@ -5,6 +5,8 @@ from __future__ import annotations
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_connect as connect
 from aws_cdk import aws_iam as iam
+from connect_transcribe.models.enums import ApiAuthMode
+from connect_transcribe.settings import ConnectFlowSettings, environment
 from constructs import Construct
 
 from infra.config import (
@@ -12,7 +14,6 @@ from infra.config import (
     API_SECRET_HEADER,
     START_STREAMING_PATH,
     STOP_STREAMING_PATH,
-    ApiAuth,
     DeploymentConfig,
 )
 from infra.constructs.control_api import ControlApi
@@ -34,25 +35,25 @@ class ConnectFlowFunctions(Construct):
         api: ControlApi,
     ) -> None:
         super().__init__(scope, construct_id)
-        environment = {
-            "API_BASE_URL": api.base_url,
-            "API_AUTH_MODE": config.api_auth.value,
-            "CONTACT_ID_SOURCE": config.contact_id_source,
-            "AGENT_ID_KEY": config.agent_id_key,
-            "CUSTOMER_ID_KEY": config.customer_id_key,
-            "TRANSCRIBE_LANGUAGE": config.transcribe_language,
-            "REDACTION_OUTPUT": config.redaction_output,
-            "DETAILED_TOKEN": "true" if config.detailed_token else "false",
-            "REQUEST_TIMEOUT_SECONDS": str(config.request_timeout_seconds),
-        }
-        if api.credentials_secret is not None:
-            environment |= {
-                "API_CREDENTIALS_SECRET_ARN": api.credentials_secret.secret_arn,
-                "API_ID_HEADER": API_ID_HEADER,
-                "API_SECRET_HEADER": API_SECRET_HEADER,
-            }
+        secret = api.credentials_secret
+        flow_environment = environment(
+            ConnectFlowSettings,
+            api_base_url=api.base_url,
+            api_auth_mode=config.api_auth.value,
+            contact_id_source=config.contact_id_source.value,
+            agent_id_key=config.agent_id_key,
+            customer_id_key=config.customer_id_key,
+            language=config.transcribe_language,
+            redaction_output=config.redaction_output.value,
+            detailed_token="true" if config.detailed_token else "false",
+            request_timeout_seconds=str(config.request_timeout_seconds),
+            # Only in the api_secret mode (None leaves them out).
+            api_credentials_secret_arn=secret.secret_arn if secret is not None else None,
+            api_id_header=API_ID_HEADER if secret is not None else None,
+            api_secret_header=API_SECRET_HEADER if secret is not None else None,
+        )
 
-        self._config, self._layers, self._api, self._environment = config, layers, api, environment
+        self._config, self._layers, self._api, self._environment = config, layers, api, flow_environment
         self.start = self._flow_function("ConnectStart", folder="connect_start", api_path=START_STREAMING_PATH)
         self.stop = self._flow_function("ConnectStop", folder="connect_stop", api_path=STOP_STREAMING_PATH)
 
@@ -69,7 +70,7 @@ class ConnectFlowFunctions(Construct):
             timeout=CONNECT_LAMBDA_TIMEOUT,
             environment=self._environment,
         )
-        if config.api_auth is ApiAuth.IAM:
+        if config.api_auth is ApiAuthMode.IAM:
             fn.role.add_to_principal_policy(
                 iam.PolicyStatement(actions=["execute-api:Invoke"], resources=[api.method_arn(api_path)])
             )

@@ -14,6 +14,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_wafv2 as wafv2
+from connect_transcribe.models.enums import ApiAuthMode
+from connect_transcribe.settings import ApiSettings, AuthorizerSettings, environment
 from constructs import Construct
 
 from infra.config import (
@@ -22,7 +24,6 @@ from infra.config import (
     MESSAGES_PATH,
     START_STREAMING_PATH,
     STOP_STREAMING_PATH,
-    ApiAuth,
     DeploymentConfig,
 )
 from infra.constructs.layers import Layers
@@ -110,12 +111,13 @@ class ControlApi(Construct):
             description=f"{config.service_name} Start/Stop streaming API and after-call messages API",
             memory_mb=config.api_memory_mb,
             timeout=Duration.seconds(config.api_timeout_seconds),
-            environment={
-                "TABLE_NAME": table.table_name,
-                "SESSIONS_QUEUE_URL": sessions_queue.queue_url,
-                "RETENTION_DAYS": str(config.retention_days),
-                "MAX_BODY_BYTES": str(config.api_max_body_bytes),
-            },
+            environment=environment(
+                ApiSettings,
+                table_name=table.table_name,
+                sessions_queue_url=sessions_queue.queue_url,
+                retention_days=str(config.retention_days),
+                max_body_bytes=str(config.api_max_body_bytes),
+            ),
         )
         # Includes dynamodb:Query, which the messages route reads a conversation with.
         table.grant_read_write_data(self.handler.role)
@@ -232,7 +234,7 @@ class ControlApi(Construct):
         return self.api.arn_for_execute_api(http_method, path, self.stage.stage_name)
 
     def _auth_method_options(self, config: DeploymentConfig, layers: Layers, key: kms.IKey) -> dict[str, Any]:
-        if config.api_auth is ApiAuth.IAM:
+        if config.api_auth is ApiAuthMode.IAM:
             return {"authorization_type": apigw.AuthorizationType.IAM}
 
         self.credentials_secret = secretsmanager.Secret(
@@ -263,12 +265,13 @@ class ControlApi(Construct):
             description=f"{config.service_name} API authorizer (api-id / api-secret headers)",
             memory_mb=config.authorizer_memory_mb,
             timeout=Duration.seconds(config.authorizer_timeout_seconds),
-            environment={
-                "API_CREDENTIALS_SECRET_ARN": self.credentials_secret.secret_arn,
-                "API_ID_HEADER": API_ID_HEADER,
-                "API_SECRET_HEADER": API_SECRET_HEADER,
-                "SECRET_CACHE_SECONDS": str(config.api_authorizer_cache_seconds),
-            },
+            environment=environment(
+                AuthorizerSettings,
+                credentials_secret_arn=self.credentials_secret.secret_arn,
+                id_header=API_ID_HEADER,
+                secret_header=API_SECRET_HEADER,
+                secret_cache_seconds=str(config.api_authorizer_cache_seconds),
+            ),
         )
         self.credentials_secret.grant_read(self.authorizer_function.role)
         authorizer = apigw.RequestAuthorizer(

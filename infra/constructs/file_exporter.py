@@ -16,6 +16,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
+from connect_transcribe.settings import ExportSettings, environment
 from constructs import Construct
 
 from infra.config import EXPORT_PLAN_MEMORY_MB, EXPORT_PLAN_TIMEOUT_SECONDS, DeploymentConfig
@@ -58,16 +59,17 @@ class FileExporter(Construct):
         super().__init__(scope, construct_id)
         self.feed = feed
         region = Stack.of(self).region
-        # ExportSettings (connect_transcribe/settings.py), the same for the three steps.
-        environment = {
-            "TABLE_NAME": table.table_name,
-            "FEED_BUCKET": feed.bucket.bucket_name,
-            "EXPORT_FORMATS": config.export_formats,
-            "EXPORT_MAX_FILE_ROWS": str(config.export_max_file_rows),
-            "EXPORT_MAX_INTERVAL_HOURS": str(config.export_max_interval_hours),
+        # The same for the three steps.
+        step_environment = environment(
+            ExportSettings,
+            table_name=table.table_name,
+            feed_bucket=feed.bucket.bucket_name,
+            formats=config.export_formats,
+            max_file_rows=str(config.export_max_file_rows),
+            max_interval_hours=str(config.export_max_interval_hours),
             # Hours older than the messages' TTL may be partly deleted: the plan refuses to re-export them.
-            "RETENTION_DAYS": str(config.retention_days),
-        }
+            retention_days=str(config.retention_days),
+        )
         description = f"{config.service_name} File Exporter"
         self.plan = ServiceFunction(
             self,
@@ -78,7 +80,7 @@ class FileExporter(Construct):
             description=f"{description} plan: the hours of a run (previous UTC day, a date or an interval)",
             memory_mb=EXPORT_PLAN_MEMORY_MB,
             timeout=Duration.seconds(EXPORT_PLAN_TIMEOUT_SECONDS),
-            environment=environment,
+            environment=step_environment,
         )
         self.hour = ServiceFunction(
             self,
@@ -89,7 +91,7 @@ class FileExporter(Construct):
             description=f"{description} hour: one UTC hour of utterances into feed files",
             memory_mb=config.export_hour_memory_mb,
             timeout=Duration.seconds(config.export_hour_timeout_seconds),
-            environment=environment,
+            environment=step_environment,
             extra_layers=[layers.export],
         )
         self.commit = ServiceFunction(
@@ -101,7 +103,7 @@ class FileExporter(Construct):
             description=f"{description} commit: swap day manifests, write Athena symlinks, delete replaced files",
             memory_mb=config.export_commit_memory_mb,
             timeout=Duration.seconds(config.export_commit_timeout_seconds),
-            environment=environment,
+            environment=step_environment,
         )
 
         # export_plan: no grant (it only computes hour slots).

@@ -9,6 +9,7 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_stepfunctions as sfn
+from connect_transcribe.settings import FeedApiSettings, environment
 from constructs import Construct
 
 from infra.config import FILE_EXPORTER_PATHS, DeploymentConfig
@@ -44,16 +45,16 @@ class FileExporterApi(Construct):
             description=f"{config.service_name} File Exporter API (feed dates, files, presigned URLs, exports)",
             memory_mb=config.api_memory_mb,
             timeout=Duration.seconds(config.api_timeout_seconds),
-            # FeedApiSettings (connect_transcribe/settings.py).
-            environment={
-                "FEED_BUCKET": feed.bucket.bucket_name,
-                "EXPORT_FORMATS": config.export_formats,
-                "FEED_URL_TTL_SECONDS": str(config.feed_url_ttl_seconds),
-                "EXPORT_STATE_MACHINE_ARN": state_machine.state_machine_arn,
-                "EXPORT_MAX_INTERVAL_HOURS": str(config.export_max_interval_hours),
-                "MAX_BODY_BYTES": str(config.api_max_body_bytes),
-                "RETENTION_DAYS": str(config.retention_days),
-            },
+            environment=environment(
+                FeedApiSettings,
+                feed_bucket=feed.bucket.bucket_name,
+                formats=config.export_formats,
+                url_ttl_seconds=str(config.feed_url_ttl_seconds),
+                state_machine_arn=state_machine.state_machine_arn,
+                max_interval_hours=str(config.export_max_interval_hours),
+                max_body_bytes=str(config.api_max_body_bytes),
+                retention_days=str(config.retention_days),
+            ),
         )
         self.function = self.handler.function
         role = self.handler.role

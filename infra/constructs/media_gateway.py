@@ -17,12 +17,14 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
+from connect_transcribe.settings import GatewaySettings, environment
 from constructs import Construct
 
 from infra.config import REPO_ROOT, Architecture, DeploymentConfig
+from infra.constructs.service_function import powertools_environment
 from infra.nag import acknowledge
 
-DOCKERFILE = "services/media_gateway/Dockerfile"  # relative to the build context, the repository root
+DOCKERFILE = "images/media_gateway/Dockerfile"  # relative to the build context, the repository root
 
 # The worker's EMF metrics: namespace config.metrics_namespace, exactly one dimension service=media-gateway.
 GATEWAY_SERVICE = "media-gateway"
@@ -222,25 +224,22 @@ class MediaGateway(Construct):
         config: DeploymentConfig, table: dynamodb.ITable, sessions_queue: sqs.IQueue, utterances_queue: sqs.IQueue
     ) -> dict[str, str]:
         # Nothing here is a secret: the KVS external id guards against confused deputies, it is not a credential.
-        environment = {
-            "TABLE_NAME": table.table_name,
-            "SESSIONS_QUEUE_URL": sessions_queue.queue_url,
-            "UTTERANCES_QUEUE_URL": utterances_queue.queue_url,
-            "MAX_SESSIONS": str(config.gateway_max_sessions_per_task),
-            "ENGINE": config.gateway_engine,
-            "DECODE_WORKERS": str(config.gateway_vcpus),
-            "LEASE_SECONDS": str(config.gateway_lease_seconds),
-            "END_OF_STREAM_SECONDS": str(config.gateway_end_of_stream_seconds),
-            "RETENTION_DAYS": str(config.retention_days),
-            "POWERTOOLS_SERVICE_NAME": GATEWAY_SERVICE,
-            "POWERTOOLS_METRICS_NAMESPACE": config.metrics_namespace,
-            "LOG_LEVEL": config.log_level,
-        }
-        if config.kvs_role_arn is not None:
-            environment["KVS_ROLE_ARN"] = config.kvs_role_arn
-        if config.kvs_external_id is not None:
-            environment["KVS_EXTERNAL_ID"] = config.kvs_external_id
-        return environment
+        # GatewayHealthSettings keeps its defaults (the health file on the task's /tmp volume).
+        gateway = environment(
+            GatewaySettings,
+            table_name=table.table_name,
+            sessions_queue_url=sessions_queue.queue_url,
+            utterances_queue_url=utterances_queue.queue_url,
+            max_sessions=str(config.gateway_max_sessions_per_task),
+            engine=config.gateway_engine,
+            decode_workers=str(config.gateway_vcpus),
+            lease_seconds=str(config.gateway_lease_seconds),
+            end_of_stream_seconds=str(config.gateway_end_of_stream_seconds),
+            retention_days=str(config.retention_days),
+        )
+        # Cross-account KVS access only (None leaves them out).
+        kvs = environment(GatewaySettings, kvs_role_arn=config.kvs_role_arn, kvs_external_id=config.kvs_external_id)
+        return {**gateway, **powertools_environment(config, GATEWAY_SERVICE), **kvs}
 
     def _grant_task_permissions(
         self,

@@ -2,7 +2,7 @@
 
 Own least-privilege role (no AWSLambdaBasicExecutionRole), its own log group with the configured
 retention, the deps and common layers (plus any extra ones), X-Ray active tracing, and the
-runtime/architecture from config.
+runtime/architecture from config. Also the one place infra names Powertools' own environment variables.
 """
 
 from __future__ import annotations
@@ -20,6 +20,19 @@ from infra.constructs.layers import PYTHON_PACKAGE_EXCLUDES, Layers
 from infra.nag import acknowledge
 
 HANDLER = "handler.handler"
+# Read by aws_lambda_powertools (Logger, Metrics, Tracer), not by our settings models: in the functions and the worker.
+POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
+POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
+POWERTOOLS_LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
+
+
+def powertools_environment(config: DeploymentConfig, service_name: str) -> dict[str, str]:
+    """The service name, metrics namespace and log level every function and the worker container log under."""
+    return {
+        POWERTOOLS_SERVICE_NAME: service_name,
+        POWERTOOLS_METRICS_NAMESPACE: config.metrics_namespace,
+        POWERTOOLS_LOG_LEVEL: config.log_level,
+    }
 
 
 class ServiceFunction(Construct):
@@ -67,12 +80,7 @@ class ServiceFunction(Construct):
             memory_size=memory_mb,
             timeout=timeout,
             tracing=lambda_.Tracing.ACTIVE,
-            environment={
-                "POWERTOOLS_SERVICE_NAME": config.service_name,
-                "POWERTOOLS_METRICS_NAMESPACE": config.metrics_namespace,
-                "POWERTOOLS_LOG_LEVEL": config.log_level,
-                **environment,
-            },
+            environment={**powertools_environment(config, config.service_name), **environment},
         )
 
         acknowledge(

@@ -12,9 +12,11 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
+from connect_transcribe.models.enums import WebhookAuthMode
+from connect_transcribe.settings import WebhookSettings, environment
 from constructs import Construct
 
-from infra.config import DeploymentConfig, WebhookAuth
+from infra.config import DeploymentConfig
 from infra.constructs.layers import Layers
 from infra.constructs.service_function import ServiceFunction
 from infra.nag import acknowledge
@@ -149,28 +151,23 @@ class WebhookDelivery(Construct):
         return secret
 
     def _environment(self, config: DeploymentConfig, dead_letter_queue: sqs.IQueue) -> dict[str, str]:
-        """WebhookSettings (connect_transcribe/settings.py): configuration and the secret's ARN, never a secret."""
-        environment = {
-            "WEBHOOK_AUTH": config.webhook_auth.value,
-            "WEBHOOK_SECRET_ARN": self.secret.secret_arn,
-            "WEBHOOK_MTLS": str(config.webhook_mtls).lower(),
-            "WEBHOOK_SIGNING": str(config.webhook_signing).lower(),
-            "WEBHOOK_TIMEOUT_SECONDS": _number(config.webhook_timeout_seconds),
-            "WEBHOOK_ALLOW_PRIVATE_TARGETS": str(config.webhook_allow_private_targets).lower(),
-            "DELIVERY_MAX_RECEIVES": str(config.delivery_max_receives),
-            "DELIVERY_RETRY_BUDGET_SECONDS": _number(config.delivery_retry_budget_seconds),
-            "DELIVERY_DLQ_URL": dead_letter_queue.queue_url,
-        }
-        if config.webhook_url is not None:
-            environment["WEBHOOK_URL"] = config.webhook_url
-        if config.webhook_auth is WebhookAuth.HEADER:
-            environment["WEBHOOK_HEADER_NAME"] = config.webhook_header_name
-        if config.webhook_auth is WebhookAuth.QUERY:
-            environment["WEBHOOK_QUERY_PARAM"] = config.webhook_query_param
-        optional = {
-            "OAUTH_TOKEN_URL": config.oauth_token_url,
-            "OAUTH_SCOPE": config.oauth_scope,
-            "OAUTH_AUDIENCE": config.oauth_audience,
-        }
-        environment.update({name: value for name, value in optional.items() if value is not None})
-        return environment
+        """WebhookSettings: configuration and the secret's ARN, never a secret. None leaves a variable out."""
+        auth = config.webhook_auth
+        return environment(
+            WebhookSettings,
+            auth=auth.value,
+            secret_arn=self.secret.secret_arn,
+            mtls=str(config.webhook_mtls).lower(),
+            signing=str(config.webhook_signing).lower(),
+            timeout_seconds=_number(config.webhook_timeout_seconds),
+            allow_private_targets=str(config.webhook_allow_private_targets).lower(),
+            max_receives=str(config.delivery_max_receives),
+            retry_budget_seconds=_number(config.delivery_retry_budget_seconds),
+            dlq_url=dead_letter_queue.queue_url,
+            url=config.webhook_url,
+            header_name=config.webhook_header_name if auth is WebhookAuthMode.HEADER else None,
+            query_param=config.webhook_query_param if auth is WebhookAuthMode.QUERY else None,
+            oauth_token_url=config.oauth_token_url,
+            oauth_scope=config.oauth_scope,
+            oauth_audience=config.oauth_audience,
+        )

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from aws_cdk import App, RemovalPolicy
 from aws_cdk import aws_logs as logs
+from connect_transcribe.models.enums import ApiAuthMode, ContactIdSource, RedactionOutput, WebhookAuthMode
 
-from infra.config import REPO_ROOT, ApiAuth, DeploymentConfig
+from infra.config import REPO_ROOT, DeploymentConfig
 
 
 def _cdk_json_context() -> dict:
@@ -33,7 +34,7 @@ def test_cdk_json_app_runs_app_py_with_the_project_venv():
 def test_defaults():
     config = DeploymentConfig()
 
-    assert config.api_auth is ApiAuth.IAM
+    assert config.api_auth is ApiAuthMode.IAM
     assert config.lambda_runtime.name == "python3.12"
     assert config.lambda_architecture.name == "arm64"
     assert config.pip_platform == "manylinux2014_aarch64"
@@ -57,12 +58,29 @@ def test_command_line_strings_are_coerced():
 
     config = DeploymentConfig.from_context(app)
 
-    assert config.api_auth is ApiAuth.API_SECRET
+    assert config.api_auth is ApiAuthMode.API_SECRET
     assert config.deletion_protection is False
     assert config.sessions_visibility_timeout_seconds == 120
     assert config.lambda_architecture.name == "x86_64"
     assert config.pip_platform == "manylinux2014_x86_64"
     assert config.connect_instance_arn is None
+
+
+def test_runtime_modes_are_the_runtime_enums():
+    """Given `-c` strings for modes the runtime reads too, then they are the runtime's own enum members (no copies)."""
+    config = DeploymentConfig.from_context(
+        App(
+            context={
+                "webhook_auth": "query",
+                "contact_id_source": "InitialContactId",
+                "redaction_output": "redacted_and_unredacted",
+            }
+        )
+    )
+
+    assert config.webhook_auth is WebhookAuthMode.QUERY
+    assert config.contact_id_source is ContactIdSource.INITIAL_CONTACT_ID
+    assert config.redaction_output is RedactionOutput.REDACTED_AND_UNREDACTED
 
 
 def test_unrelated_context_keys_are_ignored():
@@ -78,6 +96,9 @@ def test_unrelated_context_keys_are_ignored():
         ("waf_web_acl_arn", "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1"),
         ("log_retention_days", "45"),
         ("api_auth", "cognito"),
+        ("webhook_auth", "basic"),
+        ("contact_id_source", "contactId"),  # the runtime's names are case-sensitive
+        ("redaction_output", "masked"),
         ("request_timeout_seconds", "8"),  # Connect gives the flow Lambda 8 s in total
         ("python_version", "3.13"),
         ("gateway_cpu", "3000"),  # not a Fargate size

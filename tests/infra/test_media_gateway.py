@@ -109,7 +109,7 @@ def test_task_definition_runs_the_asset_image_on_arm64_with_configured_size(defa
     assert task["RuntimePlatform"] == {"CpuArchitecture": "ARM64", "OperatingSystemFamily": "LINUX"}
     assert (task["Cpu"], task["Memory"]) == ("2048", "4096")
     assert task["RequiresCompatibilities"] == ["FARGATE"]
-    assert "container-assets" in definition["Image"]["Fn::Sub"]  # built from services/media_gateway/Dockerfile
+    assert "container-assets" in definition["Image"]["Fn::Sub"]  # built from images/media_gateway/Dockerfile
     assert definition["StopTimeout"] == 120  # SIGTERM -> hand sessions over
     assert definition["ReadonlyRootFilesystem"] is True
     assert definition["MountPoints"] == [{"ContainerPath": "/tmp", "ReadOnly": False, "SourceVolume": "tmp"}]
@@ -158,7 +158,7 @@ def test_environment_is_the_worker_contract_without_secrets(default_synth):
         "RETENTION_DAYS": "7",
         "POWERTOOLS_SERVICE_NAME": GATEWAY_SERVICE,
         "POWERTOOLS_METRICS_NAMESPACE": "ConnectTranscribe",
-        "LOG_LEVEL": "INFO",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
     }
     assert "Secrets" not in definition
 
@@ -523,7 +523,7 @@ def test_image_context_holds_only_what_the_dockerfile_installs(default_synth):
     files = {p.relative_to(staged).as_posix() for p in staged.rglob("*") if p.is_file()}
     top_level = {f.split("/")[0] for f in files}
 
-    assert top_level == {".dockerignore", "services", "layers", "pyproject.toml", "requirements-speech.txt"}
+    assert top_level == {".dockerignore", "images", "layers", "pyproject.toml", "requirements-speech.txt"}
     assert "layers/common/python/connect_transcribe/gateway/__main__.py" in files
     assert not [f for f in files if "__pycache__" in f or f.endswith(".pyc") or ".egg-info" in f]
     assert not [f for f in files if f.startswith(("tests/", ".venv/", "cdk.out/", ".build/", "bench/"))]

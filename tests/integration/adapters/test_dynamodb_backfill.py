@@ -12,8 +12,9 @@ from connect_transcribe.adapters.dynamodb_export import DynamoDbExportSource, ex
 from connect_transcribe.adapters.dynamodb_gateway import DynamoDbGatewayStore
 from connect_transcribe.models.api import Role
 
+from bench.utterances import utterance
 from tests.conftest import AwsResources
-from tests.feed_factories import epoch_ms, store_as_before_the_exporter, utterance
+from tests.feed_factories import epoch_ms, store_as_before_the_exporter
 
 
 def hour(aws: AwsResources, slot: str) -> list[str]:

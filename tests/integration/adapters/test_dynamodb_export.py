@@ -10,8 +10,9 @@ from connect_transcribe.adapters.dynamodb_export import EXPORT_SHARDS, DynamoDbE
 from connect_transcribe.adapters.dynamodb_gateway import DynamoDbGatewayStore
 from connect_transcribe.models.api import Role
 
+from bench.utterances import utterance
 from tests.conftest import AwsResources
-from tests.feed_factories import epoch_ms, utterance
+from tests.feed_factories import epoch_ms
 
 
 def test_stored_messages_carry_their_hour_slot_and_a_shard_from_the_utterance_id(aws: AwsResources) -> None:

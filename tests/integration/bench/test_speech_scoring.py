@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from connect_transcribe.speech.engine import StreamOptions, WhisperEngine
+from connect_transcribe.speech.engine import WhisperEngine
+from connect_transcribe.speech.ports import StreamOptions
 from connect_transcribe.speech.recognizer import Utterance
 
 from bench.speech.reference import load_call

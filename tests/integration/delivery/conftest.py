@@ -14,9 +14,10 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
+from bench.delivery.tls import server_context
 from functions.webhook_delivery import handler as webhook_handler
 from tests.factories import lambda_context
-from tests.integration.delivery.servers import Pki, make_pki, server_context
+from tests.integration.delivery.servers import Pki, make_pki
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,10 @@
-"""Real HTTPS servers on loopback for delivery tests: certificates generated here (CA, server, client), a
-scripted webhook receiver that checks credentials the way a customer endpoint would, and an OAuth2 token
-endpoint (client credentials grant)."""
+"""Real HTTPS servers on loopback for delivery tests: certificates (CA, server, client, made by bench.delivery.tls,
+which the delivery benchmark shares), a scripted webhook receiver that checks credentials the way a customer
+endpoint would, and an OAuth2 token endpoint (client credentials grant)."""
 
 from __future__ import annotations
 
 import base64
-import datetime as dt
-import ipaddress
 import json
 import ssl
 import threading
@@ -14,22 +12,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from bench.delivery.tls import Issued, authority
 
 # ---------------------------------------------------------------- certificates
-
-
-@dataclass(frozen=True)
-class Issued:
-    certificate_pem: str
-    private_key_pem: str
 
 
 @dataclass(frozen=True)
@@ -42,92 +30,17 @@ class Pki:
     rogue_client: Issued
 
 
-def _key() -> ec.EllipticCurvePrivateKey:
-    return ec.generate_private_key(ec.SECP256R1())  # fast to generate, unlike RSA
-
-
-def _pem_key(key: ec.EllipticCurvePrivateKey) -> str:
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-
-
-def _ca(name: str) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
-    key = _key()
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
-        )  # keyCertSign, cRLSign
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return cert, key
-
-
-def _leaf(ca: tuple[x509.Certificate, ec.EllipticCurvePrivateKey], name: str, *, server: bool) -> Issued:
-    ca_cert, ca_key = ca
-    key = _key()
-    now = dt.datetime.now(dt.UTC)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH]),
-            critical=False,
-        )
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-    )
-    if server:
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-    cert = builder.sign(ca_key, hashes.SHA256())
-    return Issued(cert.public_bytes(serialization.Encoding.PEM).decode(), _pem_key(key))
-
-
 def make_pki() -> Pki:
-    ca = _ca("connect-transcribe test CA")
-    rogue = _ca("somebody else's CA")
+    ca = authority("connect-transcribe test CA")
+    rogue = authority("somebody else's CA")
     return Pki(
-        ca_pem=ca[0].public_bytes(serialization.Encoding.PEM).decode(),
-        server=_leaf(ca, "webhook.test", server=True),
-        client=_leaf(ca, "connect-transcribe-delivery", server=False),
-        rogue_ca_pem=rogue[0].public_bytes(serialization.Encoding.PEM).decode(),
-        rogue_server=_leaf(rogue, "webhook.test", server=True),
-        rogue_client=_leaf(rogue, "impostor", server=False),
+        ca_pem=ca.pem,
+        server=ca.issue("webhook.test", server=True),
+        client=ca.issue("connect-transcribe-delivery", server=False),
+        rogue_ca_pem=rogue.pem,
+        rogue_server=rogue.issue("webhook.test", server=True),
+        rogue_client=rogue.issue("impostor", server=False),
     )
-
-
-def server_context(issued: Issued, directory: Path, *, client_ca_pem: str | None = None) -> ssl.SSLContext:
-    """TLS 1.2+ server context; with `client_ca_pem`, a client certificate from that CA is required (mTLS)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    cert, key = directory / "server.crt", directory / "server.key"
-    cert.write_text(issued.certificate_pem)
-    key.write_text(issued.private_key_pem)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(cert, key)
-    if client_ca_pem:
-        context.verify_mode = ssl.CERT_REQUIRED
-        context.load_verify_locations(cadata=client_ca_pem)
-    return context
 
 
 # ---------------------------------------------------------------- servers

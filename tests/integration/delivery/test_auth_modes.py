@@ -9,9 +9,10 @@ import warnings
 
 import pytest
 
+from bench.delivery.tls import server_context
 from tests.delivery_factories import sqs_event, sqs_record, utterance
 from tests.integration.delivery.conftest import failed_ids
-from tests.integration.delivery.servers import Receiver, Reply, TokenEndpoint, server_context
+from tests.integration.delivery.servers import Receiver, Reply, TokenEndpoint
 
 TOKEN = "webhook-token-8f3a9c2e51"
 

@@ -11,9 +11,10 @@ from typing import Any
 
 import boto3
 import pytest
+from connect_transcribe.adapters.sqs_redrive import SqsRedriveQueue
 from connect_transcribe.adapters.sqs_utterances import SqsUtteranceQueue
 from connect_transcribe.cli import main
-from connect_transcribe.delivery.redrive import redrive_dlq
+from connect_transcribe.delivery.redrive import RedriveSummary, redrive_dlq
 from connect_transcribe_dev.sqs_poller import SqsLambdaPoller
 from moto import mock_aws
 
@@ -25,6 +26,12 @@ from tests.integration.delivery.servers import Receiver, Reply
 def sqs() -> Iterator[Any]:
     with mock_aws():
         yield boto3.client("sqs", region_name="eu-west-1")
+
+
+def redrive(sqs: Any, dlq: str, queue: str, *, visibility_s: int = 60, **options: Any) -> RedriveSummary:
+    """redrive_dlq on the SQS queues, without the long-poll wait."""
+    source = SqsRedriveQueue(sqs, dlq, wait_s=0, visibility_s=visibility_s)
+    return redrive_dlq(source, SqsRedriveQueue(sqs, queue), out=lambda line: None, **options)
 
 
 def fifo(sqs: Any, name: str) -> str:
@@ -73,7 +80,7 @@ def test_redrive_moves_every_message_with_its_stream_and_without_the_error_attri
     dead_letter(sqs, dlq, "a2", "stream-a", "m-3")
 
     # When they are redriven
-    summary = redrive_dlq(sqs, dlq, queue, wait_s=0, out=lambda line: None)
+    summary = redrive(sqs, dlq, queue)
 
     # Then the queue holds them with their bodies, streams and utteranceId, without lastError & co.
     moved = drain(sqs, queue)
@@ -96,7 +103,7 @@ def test_a_long_stream_keeps_its_order_across_receive_batches(sqs: Any) -> None:
     for i, body in enumerate(bodies):
         dead_letter(sqs, dlq, body, "stream-a", f"m-{i}")
 
-    summary = redrive_dlq(sqs, dlq, queue, wait_s=0, out=lambda line: None)
+    summary = redrive(sqs, dlq, queue)
 
     assert summary.moved == 25
     assert [m["Body"] for m in drain(sqs, queue)] == bodies
@@ -107,7 +114,7 @@ def test_max_moves_the_oldest_n_and_leaves_the_rest(sqs: Any) -> None:
     for i in range(5):
         dead_letter(sqs, dlq, f"a{i}", "stream-a", f"m-{i}")
 
-    summary = redrive_dlq(sqs, dlq, queue, max_messages=2, wait_s=0, out=lambda line: None)
+    summary = redrive(sqs, dlq, queue, max_messages=2)
 
     assert (summary.moved, summary.remaining) == (2, 3)
     assert [m["Body"] for m in drain(sqs, queue)] == ["a0", "a1"]
@@ -160,10 +167,10 @@ def test_rerunning_after_a_crash_between_send_and_delete_sends_no_duplicate(sqs:
     dead_letter(sqs, dlq, "a1", "stream-a", "m-1")
     dead_letter(sqs, dlq, "a2", "stream-a", "m-2")
     with pytest.raises(ConnectionError):
-        redrive_dlq(CrashOnDelete(sqs), dlq, queue, wait_s=0, visibility_s=0, out=lambda line: None)
+        redrive(CrashOnDelete(sqs), dlq, queue, visibility_s=0)
 
     # When it is run again
-    summary = redrive_dlq(sqs, dlq, queue, wait_s=0, out=lambda line: None)
+    summary = redrive(sqs, dlq, queue)
 
     # Then each message reached the queue once (same DLQ message, same de-duplication id)
     assert summary.moved == 2
@@ -213,7 +220,7 @@ def test_a_redriven_utterance_reaches_the_webhook_through_the_delivery_lambda(
             ]
 
             # When an operator redrives the DLQ
-            summary = redrive_dlq(sqs, delivery_aws.dlq_url, queue, wait_s=0, out=lambda line: None)
+            summary = redrive(sqs, delivery_aws.dlq_url, queue)
 
             # Then the utterance is delivered, and the DLQ is empty
             wait_until(lambda: len(receiver.accepted) == 2)

@@ -15,6 +15,7 @@ import requests
 from connect_transcribe_dev import cli, demo
 
 from tests.factories import unused_port
+from tests.integration.dev.local_up import children, running
 
 
 def test_demo_plays_a_call_and_prints_live_transcripts_summary_and_after_call_transcript(
@@ -34,10 +35,11 @@ def test_demo_plays_a_call_and_prints_live_transcripts_summary_and_after_call_tr
     assert ".jsonl.gz\n    http://127.0.0.1:" in out
 
 
-def test_local_up_serves_local_play(capsys: pytest.CaptureFixture[str]) -> None:
+def test_local_up_serves_local_play(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     stop = threading.Event()
     port = unused_port()
-    thread = threading.Thread(target=demo.up, kwargs={"control_port": port, "stop": stop}, daemon=True)
+    options = {"control_port": port, "stop": stop, "worker_log": tmp_path / "worker.log"}
+    thread = threading.Thread(target=demo.up, kwargs=options, daemon=True)
     thread.start()
     try:
         wait_for_control(port)
@@ -70,24 +72,6 @@ def wait_for_control(port: int, process: subprocess.Popen[str] | None = None, ti
     raise AssertionError(f"local up did not open its control port within {timeout:g} s")
 
 
-def children(pid: int) -> list[tuple[int, str]]:
-    """(pid, command line) of the process's children, from /proc."""
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            cmdline = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-            found.append((int(child), cmdline))
-    return found
-
-
-def running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"  # a zombie has exited
-
-
 # A shell starts a background job (`connect-transcribe local up &`) with SIGINT ignored; exec keeps that.
 AS_BACKGROUND_JOB = (
     "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); os.execv(sys.executable, sys.argv[1:])"
@@ -99,10 +83,11 @@ AS_BACKGROUND_JOB = (
     [(signal.SIGTERM, False), (signal.SIGINT, False), (signal.SIGINT, True)],
     ids=["SIGTERM", "SIGINT", "SIGINT to a background job"],
 )
-def test_local_up_stops_the_whole_stack_on_a_signal(signum: signal.Signals, background: bool) -> None:
+def test_local_up_stops_the_whole_stack_on_a_signal(signum: signal.Signals, background: bool, tmp_path: Path) -> None:
     # Given `connect-transcribe local up` running in its own session, with its media gateway worker process
     port = unused_port()
     command = [sys.executable, "-m", "connect_transcribe_dev.cli", "local", "up", "--control-port", str(port)]
+    command += ["--worker-log", str(tmp_path / "worker.log")]
     process = subprocess.Popen(
         [sys.executable, "-c", AS_BACKGROUND_JOB, *command] if background else command,
         stdout=subprocess.PIPE,

@@ -9,9 +9,10 @@ import pytest
 from connect_transcribe.adapters.dynamodb_gateway import DynamoDbGatewayStore
 from connect_transcribe.cli import main
 
+from bench.utterances import utterance
 from tests.clock import YESTERDAY, at, days_ago
 from tests.conftest import AwsResources
-from tests.feed_factories import epoch_ms, store_as_before_the_exporter, utterance
+from tests.feed_factories import epoch_ms, store_as_before_the_exporter
 
 pytestmark = pytest.mark.usefixtures("frozen_now")  # exports are checked against the message retention
 DAY = YESTERDAY.isoformat()

@@ -18,14 +18,16 @@ from connect_transcribe.adapters.dynamodb_gateway import DynamoDbGatewayStore
 from connect_transcribe.export.plan import InvalidExport
 from connect_transcribe.models.api import Role
 from connect_transcribe.models.feed import COLUMNS, DayManifest
+from connect_transcribe.wiring import exporter
 
+from bench.utterances import utterance
 from functions.export_commit import handler as commit
 from functions.export_hour import handler as hour
 from functions.export_plan import handler as plan
 from tests.clock import TODAY, YESTERDAY, at, days_ago
 from tests.conftest import AwsResources
 from tests.factories import lambda_context
-from tests.feed_factories import epoch_ms, utterance
+from tests.feed_factories import epoch_ms
 
 pytestmark = pytest.mark.usefixtures("frozen_now")  # plans are checked against the clock (retention, future)
 BUCKET = "feed-bucket"
@@ -50,11 +52,9 @@ def feed(aws: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv("TABLE_NAME", aws.table.name)
     monkeypatch.setenv("FEED_BUCKET", BUCKET)
     monkeypatch.setenv("EXPORT_MAX_FILE_ROWS", "40")
-    for module in (plan, hour, commit):
-        module.service.cache_clear()
+    exporter.run_service.cache_clear()  # built from the settings of this test's moto resources
     yield s3
-    for module in (plan, hour, commit):
-        module.service.cache_clear()
+    exporter.run_service.cache_clear()
 
 
 def store_messages(aws: AwsResources, stamps: list[str], guid: str = "contact-1") -> list[str]:

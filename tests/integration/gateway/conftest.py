@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from connect_transcribe.adapters.sqs_sessions import SqsJobSource
 from connect_transcribe.adapters.sqs_utterances import SqsUtteranceQueue, StoreAndEnqueue
 from connect_transcribe.adapters.system import UuidIds
 from connect_transcribe.control.sessions import SessionService
-from connect_transcribe.gateway.session import Outcome, SessionDeps, SessionSettings
+from connect_transcribe.gateway.session import SessionDeps, SessionOutcome, SessionSettings
 from connect_transcribe.gateway.worker import Worker, WorkerSettings
 from connect_transcribe.media.reader import ReaderSettings
 from connect_transcribe.models.api import StartStreamingRequest, StopStreamingRequest, StreamingResponse
@@ -34,7 +35,7 @@ from connect_transcribe_dev.kvs_producer import KvsProducer
 from connect_transcribe_dev.kvs_server import LocalKvs
 from moto.server import ThreadedMotoServer
 
-from tests.conftest import create_table
+from tests.conftest import create_sessions_queue, create_table
 from tests.factories import start_body
 
 SAMPLE = Path(__file__).parents[2] / "fixtures" / "calls" / "sample-01-balance-check.wav"
@@ -53,6 +54,15 @@ class ScaledClock:
 
     def now_ms(self) -> int:
         return self.origin_ms + round((time.time() * 1000 - self.origin_ms) * self.speed)
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.now_ms() / 1000, UTC)
+
+    def monotonic(self) -> float:
+        return time.monotonic() * self.speed
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds / self.speed)
 
 
 class ListMetrics:
@@ -184,10 +194,10 @@ class Gateway:
                 out.append(UtteranceMessage.model_validate_json(m["Body"]))
                 self.sqs.delete_message(QueueUrl=self.utterances_url, ReceiptHandle=m["ReceiptHandle"])
 
-    def wait_finished(self, guid: str, worker: Worker, timeout: float = 60) -> Outcome:
+    def wait_finished(self, guid: str, worker: Worker, timeout: float = 60) -> SessionOutcome:
         """The session's outcome on `worker`, ignoring BUSY (it found another worker's live lease and will retry)."""
         return wait_for(
-            lambda: next((o for g, o in tuple(worker.finished) if g == guid and o is not Outcome.BUSY), None),
+            lambda: next((o for g, o in tuple(worker.finished) if g == guid and o is not SessionOutcome.BUSY), None),
             timeout,
             f"session {guid} to finish",
         )
@@ -216,12 +226,7 @@ def gateway(engine: WhisperEngine, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
     kvs = LocalKvs(idle_close_s=1.0).start()
     sqs = boto3.client("sqs")
-    dlq = sqs.create_queue(QueueName="sessions-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sessions = sqs.create_queue(
-        QueueName="sessions",
-        Attributes={"RedrivePolicy": f'{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"20"}}'},
-    )["QueueUrl"]
+    sessions = create_sessions_queue(sqs, max_receive_count=20)
     utterances = sqs.create_queue(
         QueueName="utterances.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "false"}
     )["QueueUrl"]

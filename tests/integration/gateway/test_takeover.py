@@ -9,7 +9,7 @@ import sys
 import uuid
 
 import pytest
-from connect_transcribe.gateway.session import Outcome
+from connect_transcribe.gateway.session import SessionOutcome
 from connect_transcribe.models.utterance import UtteranceMessage
 
 from bench.speech.reference import Call, load_call
@@ -56,7 +56,7 @@ def test_sigterm_hands_sessions_to_another_worker_without_loss_or_repeats(gatewa
     # Given a reference run of the call on one worker
     first = gateway.worker("worker-a")
     reference_guid = start_call(gateway, call)
-    assert gateway.wait_finished(reference_guid, first) is Outcome.ENDED
+    assert gateway.wait_finished(reference_guid, first) is SessionOutcome.ENDED
     reference = gateway.messages(reference_guid)
     gateway.queued()
     # and the same call on that worker again, which is shut down (scale-in, deploy) 12 s into the call
@@ -65,12 +65,12 @@ def test_sigterm_hands_sessions_to_another_worker_without_loss_or_repeats(gatewa
     wait_for(lambda: gateway.clock.now_ms() - gateway.conversation(guid).created_at_ms >= 12_000, 30, "12 s")
     first.shutdown()
     assert first.wait_stopped(30)
-    assert (guid, Outcome.HANDED_OVER) in first.finished
+    assert (guid, SessionOutcome.HANDED_OVER) in first.finished
     lease = gateway.store.lease(guid)
     assert lease is not None and lease.owner is None and lease.checkpoint is not None
     # When another worker picks the session up (the job is visible again at once)
     second = gateway.worker("worker-b")
-    assert gateway.wait_finished(guid, second) is Outcome.ENDED
+    assert gateway.wait_finished(guid, second) is SessionOutcome.ENDED
     # Then the utterances equal the uninterrupted run's, and each reached the delivery queue once
     stored = gateway.messages(guid)
     assert_same_run(stored, reference)
@@ -101,8 +101,8 @@ def test_a_killed_worker_is_replaced_after_its_lease_expires(gateway: Gateway, c
     lease = gateway.store.lease(guid)
     assert lease is not None and lease.owner == "doomed"
     # Then the other worker takes the session over once the job reappears and the lease has expired
-    assert gateway.wait_finished(guid, survivor, timeout=90) is Outcome.ENDED
-    assert gateway.wait_finished(reference_guid, survivor) is Outcome.ENDED
+    assert gateway.wait_finished(guid, survivor, timeout=90) is SessionOutcome.ENDED
+    assert gateway.wait_finished(reference_guid, survivor) is SessionOutcome.ENDED
     stored = gateway.messages(guid)
     assert_same_run(stored, gateway.messages(reference_guid))
     queued = [m for m in gateway.queued() if m.guid == guid]
@@ -131,7 +131,7 @@ def test_sigterm_to_the_worker_process_releases_its_sessions_and_exits(gateway: 
     assert lease is not None and lease.owner is None and lease.checkpoint is not None
     # and another worker finishes the call at once, without gaps or repeats
     survivor = gateway.worker("survivor")
-    assert gateway.wait_finished(guid, survivor) is Outcome.ENDED
+    assert gateway.wait_finished(guid, survivor) is SessionOutcome.ENDED
     for role in ("customer", "agent"):
         sequences = [m.sequence for m in gateway.messages(guid) if m.role.value == role]
         assert sorted(sequences) == list(range(1, len(sequences) + 1))

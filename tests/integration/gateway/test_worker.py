@@ -6,12 +6,13 @@ import uuid
 
 import pytest
 from connect_transcribe.gateway.redaction import Redactor
-from connect_transcribe.gateway.session import Outcome
+from connect_transcribe.gateway.session import SessionOutcome
 from connect_transcribe.models.api import Role
 from connect_transcribe.models.enums import RedactionOutput
 from connect_transcribe.models.session import SessionState
 from connect_transcribe.models.utterance import UtteranceMessage
-from connect_transcribe.speech.engine import StreamOptions, WhisperEngine
+from connect_transcribe.speech.engine import WhisperEngine
+from connect_transcribe.speech.ports import StreamOptions
 from connect_transcribe.speech.recognizer import Utterance
 
 from bench.speech.reference import Call, load_call, word_errors
@@ -55,7 +56,7 @@ def test_a_call_is_transcribed_per_participant_stored_and_queued(gateway: Gatewa
     worker = gateway.worker(metrics=metrics)
     guid, _, _ = play(gateway, call)
     # When the call plays to its end (media ends: no new audio)
-    assert gateway.wait_finished(guid, worker) is Outcome.ENDED
+    assert gateway.wait_finished(guid, worker) is SessionOutcome.ENDED
     # Then every reference utterance was published with its role and times, text redacted by default
     messages = gateway.messages(guid)
     check_against_reference(messages, call)
@@ -108,7 +109,7 @@ def test_stop_mid_call_drains_to_the_stop_point_and_writes_the_summary(gateway: 
     wait_for(lambda: gateway.clock.now_ms() - gateway.conversation(guid).created_at_ms >= 16_000, 30, "16 s of call")
     gateway.stop(guid)
     # Then the worker drains to the stop point, publishes what was said before it, and pauses the conversation
-    assert gateway.wait_finished(guid, worker) is Outcome.DRAINED
+    assert gateway.wait_finished(guid, worker) is SessionOutcome.DRAINED
     conv = gateway.conversation(guid)
     assert conv.state is SessionState.PAUSED
     messages = gateway.messages(guid)
@@ -147,7 +148,7 @@ def test_pause_then_resume_continues_sequences_without_repeating_audio(gateway: 
     gateway.start(guid, arn, producer.first_fragment_number)
     wait_for(lambda: gateway.clock.now_ms() - gateway.conversation(guid).created_at_ms >= 9_000, 30, "9 s of call")
     gateway.stop(guid)
-    assert gateway.wait_finished(guid, worker) is Outcome.DRAINED
+    assert gateway.wait_finished(guid, worker) is SessionOutcome.DRAINED
     paused = gateway.messages(guid)
     # When the flow starts streaming again 18 s into the call: a new generation, from the fragment Connect names
     # then (its StartFragmentNumber), so the resume point is the same on every run, however busy the machine
@@ -190,11 +191,11 @@ def test_a_corrupt_stream_fails_its_session_only(gateway: Gateway, call: Call) -
     wait_for(lambda: len(producer.fragment_numbers) >= 11, 30, "11 fragments (the first utterance ends at 9 s)")
     gateway.kvs.faults.corrupt_next(bad_arn, nbytes=4)
     # Then the corrupt one fails with the conversation FAILED, keeping what it heard before the corruption
-    assert gateway.wait_finished(bad_guid, worker) is Outcome.FAILED
+    assert gateway.wait_finished(bad_guid, worker) is SessionOutcome.FAILED
     assert gateway.conversation(bad_guid).state is SessionState.FAILED
     assert gateway.messages(bad_guid)
     # and the other call on the same worker is transcribed completely
-    assert gateway.wait_finished(good, worker) is Outcome.ENDED
+    assert gateway.wait_finished(good, worker) is SessionOutcome.ENDED
     check_against_reference(gateway.messages(good), call)
 
 
@@ -212,7 +213,7 @@ def test_another_contact_on_the_stream_ends_the_session(gateway: Gateway, call: 
         gateway.kvs.stream(arn), contact_id="next-contact", speed=4.0, start_ms=gateway.clock.now_ms()
     ).play_pcm(customer[16_000 * 13 :], agent[16_000 * 13 :])
     # Then the session ends at the contact change: only the first contact's audio was read
-    assert gateway.wait_finished(guid, worker) is Outcome.ENDED
+    assert gateway.wait_finished(guid, worker) is SessionOutcome.ENDED
     summary = gateway.stop(guid).autotranscribe_response.customer.summary
     assert summary is not None
     assert summary.total_audio_bytes == 16_000 * 13

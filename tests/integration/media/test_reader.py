@@ -10,8 +10,8 @@ import pytest
 from connect_transcribe.adapters.kvs import KvsMediaSource
 from connect_transcribe.media.connect_stream import AudioFrame, FragmentTagged, KvsStreamError
 from connect_transcribe.media.mkv import MkvError
+from connect_transcribe.media.ports import MediaRejected, Selector, SelectorType
 from connect_transcribe.media.reader import KvsReader, MediaEnded, ReaderSettings
-from connect_transcribe.media.source import MediaRejected, Selector, SelectorType
 from connect_transcribe.models.api import Role
 from connect_transcribe_dev.kvs_producer import KvsProducer
 from connect_transcribe_dev.kvs_server import LocalKvs

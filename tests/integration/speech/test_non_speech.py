@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from connect_transcribe.media.wav import to_pcm16
-from connect_transcribe.speech.engine import StreamOptions, UnsupportedLanguage, WhisperEngine
+from connect_transcribe.speech.engine import UnsupportedLanguage, WhisperEngine
+from connect_transcribe.speech.ports import StreamOptions
 from connect_transcribe.speech.recognizer import Utterance
 
 RATE = 8000

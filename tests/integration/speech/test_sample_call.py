@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from connect_transcribe import cli
 from connect_transcribe.speech.endpointer import EndpointSettings
-from connect_transcribe.speech.engine import EngineSettings, StreamOptions, WhisperEngine
+from connect_transcribe.speech.engine import EngineSettings, WhisperEngine
+from connect_transcribe.speech.ports import StreamOptions
 from connect_transcribe.speech.recognizer import Utterance
 
 from bench.speech.reference import Call, load_call, word_errors

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from connect_transcribe.speech.engine import StreamOptions, WhisperEngine
+from connect_transcribe.speech.engine import WhisperEngine
+from connect_transcribe.speech.ports import StreamOptions
 from connect_transcribe.speech.recognizer import Utterance
 from connect_transcribe.speech.vad import WINDOW, SileroVad, VadStream
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from connect_transcribe.adapters.kvs import KvsMediaSource
-from connect_transcribe.media.source import MediaRejected, MediaUnavailable, Selector, SelectorType
+from connect_transcribe.media.ports import MediaRejected, MediaUnavailable, Selector, SelectorType
 
 ARN = "arn:aws:kinesisvideo:us-east-1:123456789012:stream/s/1"
 

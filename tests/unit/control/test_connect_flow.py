@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from connect_transcribe.control.connect_flow import (
-    ApiUnavailable,
     FlowDefaults,
     FlowInputError,
     flow_step,
@@ -15,6 +14,7 @@ from connect_transcribe.control.connect_flow import (
     start_request,
     stop_request,
 )
+from connect_transcribe.control.ports import ApiUnavailable
 from connect_transcribe.models.enums import ContactIdSource
 
 from tests.factories import STREAM_ARN, connect_event

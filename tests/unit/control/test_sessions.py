@@ -19,18 +19,8 @@ from connect_transcribe.errors import (
 from connect_transcribe.models.api import StartStreamingRequest, StopStreamingRequest
 from connect_transcribe.models.session import SessionJob, SessionState
 
+from tests.clock import FakeClock
 from tests.factories import OTHER_STREAM_ARN, STREAM_ARN, start_body
-
-
-class FakeClock:
-    def __init__(self, start_ms: int = 1_700_000_000_000) -> None:
-        self.now = start_ms
-
-    def now_ms(self) -> int:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += int(seconds * 1000)
 
 
 class CountingIds:
@@ -95,7 +85,7 @@ def test_first_start_records_the_conversation_and_queues_one_job(service, store,
     assert response["autotranscribeResponse"]["customer"]["status"] == {"code": 1000, "description": "OK"}
     conv = store.get("contact-1")
     assert conv.state is SessionState.STARTING
-    assert conv.expires_at == clock.now // 1000 + 7 * 86_400
+    assert conv.expires_at == clock.now_ms() // 1000 + 7 * 86_400
     [job] = queue.jobs
     assert (job.guid, job.generation, job.stream_arn) == ("contact-1", 1, STREAM_ARN)
     assert {(s.role, s.stream_id, s.track_name) for s in job.streams} == {
@@ -144,7 +134,7 @@ def test_stop_records_the_stop_request_and_reports_a_summary(service, store, clo
 
     conv = store.get("contact-1")
     assert conv.state is SessionState.STOPPING
-    assert conv.stop_requested_at_ms == clock.now
+    assert conv.stop_requested_at_ms == clock.now_ms()
     summary = response["autotranscribeResponse"]["customer"]["summary"]
     assert summary == {"totalAudioBytes": 0, "audioDurationMs": 0, "streamingSeconds": 12.5, "transcripts": 0}
 

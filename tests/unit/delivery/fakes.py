@@ -1,28 +1,13 @@
-"""In-memory stand-ins for the delivery ports: a scripted transport, a fake clock, a list DLQ and metrics."""
+"""In-memory stand-ins for the delivery ports: a scripted transport, a list DLQ and metrics (the clock: tests/clock.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 
 from connect_transcribe.delivery.ports import DeadLetter, HttpReply
 
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 1000.0
-        self.slept: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.t
-
-    def now(self) -> datetime:
-        return datetime(2026, 11, 24, 12, 0, tzinfo=UTC) + timedelta(seconds=self.t)
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.t += seconds
+from tests.clock import FakeClock
 
 
 @dataclass
@@ -44,7 +29,7 @@ class ScriptedTransport:
 
     def post(self, url: str, body: bytes, headers: Mapping[str, str], timeout_s: float) -> HttpReply:
         self.sent.append(Sent(url, body, dict(headers), timeout_s))
-        self.clock.t += self.cost_s
+        self.clock.advance(self.cost_s)
         outcome = self.script.pop(0) if self.script else HttpReply(200)
         if isinstance(outcome, Exception):
             raise outcome

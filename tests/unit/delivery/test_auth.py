@@ -12,7 +12,8 @@ from connect_transcribe.delivery.ports import HttpReply
 from connect_transcribe.models.enums import WebhookAuthMode
 from connect_transcribe.models.webhook import WebhookSecret
 
-from tests.unit.delivery.fakes import FakeClock, ScriptedTransport
+from tests.clock import FakeClock
+from tests.unit.delivery.fakes import ScriptedTransport
 
 SECRET = WebhookSecret(token="tok/en+1", clientId="client id", clientSecret="p@ss:word")
 
@@ -47,9 +48,9 @@ def test_token_is_cached_until_shortly_before_expiry() -> None:
     clock = FakeClock()
     tokens, transport = cache(clock, token_reply("a", 600), token_reply("b", 600))
     assert tokens.token("id", "secret", 1.0) == "a"
-    clock.t += 539  # 600 s token, renewed 60 s before it expires
+    clock.advance(539)  # 600 s token, renewed 60 s before it expires
     assert tokens.token("id", "secret", 1.0) == "a"
-    clock.t += 2
+    clock.advance(2)
     assert tokens.token("id", "secret", 1.0) == "b"
     assert tokens.fetches == 2
     sent = transport.sent[0]

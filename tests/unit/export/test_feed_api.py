@@ -23,6 +23,8 @@ from connect_transcribe.models.feed_api import (
     VersionRequest,
 )
 
+from tests.clock import FakeClock
+
 NOW = datetime(2026, 11, 24, 15, 20, 30, tzinfo=UTC)
 RUN = "20261124T020000Z-3f9a1c"
 DAY = date(2026, 11, 23)
@@ -91,19 +93,11 @@ class FakeExports:
 
 
 @dataclass
-class FixedClock:
-    now: datetime = NOW
-
-    def now_ms(self) -> int:
-        return int(self.now.timestamp() * 1000)
-
-
-@dataclass
 class Api:
     service: FeedApiService
     catalog: FakeCatalog
     exports: FakeExports
-    clock: FixedClock
+    clock: FakeClock
 
 
 def api(
@@ -120,7 +114,7 @@ def api(
             date(2026, 11, 22): manifest(date(2026, 11, 22), {f"{h:02d}": 1 for h in range(24)}),
         }
     )
-    exports, clock = FakeExports(), FixedClock()
+    exports, clock = FakeExports(), FakeClock(NOW)
     queue = list(ids or [])
     new_id = (lambda now: queue.pop(0)) if ids else new_export_id
     policy = FeedApiPolicy(
@@ -373,7 +367,7 @@ def test_today_or_a_later_date_is_refused(day: str) -> None:
 
 def test_yesterday_may_be_exported_from_the_first_hour_of_today() -> None:
     given = api(ids=["x1"])
-    given.clock.now = datetime(2026, 11, 24, 0, 0, 1, tzinfo=UTC)
+    given.clock.move_to(datetime(2026, 11, 24, 0, 0, 1, tzinfo=UTC))
 
     assert export(given, date="2026-11-23").slots == 24
 

@@ -11,7 +11,8 @@ from connect_transcribe.export.files import HourWriter, JsonlGzipEncoder, Parque
 from connect_transcribe.export.rows import feed_row
 from connect_transcribe.models.feed import COLUMNS, FeedFormat
 
-from tests.feed_factories import epoch_ms, utterance
+from bench.utterances import utterance
+from tests.feed_factories import epoch_ms
 from tests.unit.export.feed_fakes import MemoryFeedStore
 
 SLOT = "2026-11-23T14"

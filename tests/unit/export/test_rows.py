@@ -7,7 +7,8 @@ from connect_transcribe.export.rows import CorruptMessage, feed_row
 from connect_transcribe.models.api import Role
 from connect_transcribe.models.feed import COLUMNS
 
-from tests.feed_factories import epoch_ms, utterance
+from bench.utterances import utterance
+from tests.feed_factories import epoch_ms
 
 
 def test_a_row_has_every_column_in_order_with_the_stored_values() -> None:

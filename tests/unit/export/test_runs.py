@@ -11,7 +11,8 @@ from connect_transcribe.export.rows import CorruptMessage
 from connect_transcribe.export.runs import ExportFailed, ExportService
 from connect_transcribe.models.feed import DayManifest, ExportRequest, FeedFormat
 
-from tests.feed_factories import epoch_ms, utterance
+from bench.utterances import utterance
+from tests.feed_factories import epoch_ms
 from tests.unit.export.feed_fakes import ListSource, MemoryFeedStore
 
 DAY = "2026-11-23"

@@ -1,43 +1,25 @@
-"""The worker's liveness file and the container health check that reads it, on a clock the test sets."""
+"""The container health check: fresh, stale and missing signs of life, and the command on the worker's file."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from connect_transcribe.adapters.alive_file import AliveFile
 from connect_transcribe.gateway import health
-from connect_transcribe.gateway.health import AliveFile, healthy
+from connect_transcribe.gateway.health import healthy
+
+PATH = Path("/tmp/gateway.alive")
 
 
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
+def test_a_fresh_beat_is_healthy_and_a_stale_or_missing_one_is_not() -> None:
+    ok, reason = healthy(None, 30, path=PATH)
+    assert not ok and reason == "/tmp/gateway.alive is missing: the worker is starting or has stopped"
 
-    def __call__(self) -> float:
-        return self.now
+    assert healthy(29.5, 30, path=PATH) == (True, "alive 29.5 s ago")
 
-
-def test_a_fresh_beat_is_healthy_and_a_stale_or_missing_one_is_not(tmp_path: Path) -> None:
-    clock = Clock(1_700_000_000.0)
-    alive = AliveFile(tmp_path / "gateway.alive", clock=clock)
-    ok, reason = healthy(alive, 30)
-    assert not ok and "missing" in reason  # never beat: starting
-
-    alive.beat()
-    clock.now += 29.5
-    assert healthy(alive, 30)[0]
-
-    clock.now += 1.0  # 30.5 s since the last beat: hung
-    ok, reason = healthy(alive, 30)
+    ok, reason = healthy(30.5, 30, path=PATH)  # 30.5 s since the last beat: hung
     assert not ok and "30 s ago" in reason and "limit 30 s" in reason
-
-    alive.beat()  # beats again: healthy again
-    ok, reason = healthy(alive, 30)
-    assert ok and reason.startswith("alive")
-
-    alive.clear()  # stopped
-    assert not healthy(alive, 30)[0]
-    alive.clear()  # clearing twice is fine
 
 
 def test_the_health_command_exits_0_only_while_the_worker_beats(

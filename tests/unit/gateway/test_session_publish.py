@@ -11,9 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from connect_transcribe.gateway.session import Outcome, Session, SessionDeps, SessionSettings
+from connect_transcribe.gateway.redaction import Redaction, Redactor
+from connect_transcribe.gateway.session import Session, SessionDeps, SessionOutcome, SessionSettings
+from connect_transcribe.media.ports import Selector
 from connect_transcribe.media.reader import ReaderSettings
-from connect_transcribe.media.source import Selector
 from connect_transcribe.models.api import AutotranscribeParams, Role
 from connect_transcribe.models.gateway import Checkpoint, Lease
 from connect_transcribe.models.session import (
@@ -202,7 +203,7 @@ class Run:
         self.thread = threading.Thread(target=self.session.run, daemon=True)
         self.thread.start()
 
-    def outcome(self, timeout: float = 10.0) -> Outcome | None:
+    def outcome(self, timeout: float = 10.0) -> SessionOutcome | None:
         self.thread.join(timeout)
         return self.session.outcome
 
@@ -236,7 +237,7 @@ def test_a_stalled_store_delays_only_its_own_session_not_another_sessions_decode
     fast = Run("fast", engine, sink)
 
     # Then it finishes with every utterance published, in order, while the first call's store is still stuck
-    assert fast.outcome(timeout=8) is Outcome.ENDED
+    assert fast.outcome(timeout=8) is SessionOutcome.ENDED
     assert in_order(sink.of("fast")) == {Role.CUSTOMER: [1, 2, 3], Role.AGENT: [1, 2, 3]}
     assert slow.thread.is_alive() and sink.of("slow") == []
     # and none of its decodes waited behind the stuck publish
@@ -244,7 +245,7 @@ def test_a_stalled_store_delays_only_its_own_session_not_another_sessions_decode
     # When the store recovers, the slow call publishes everything it decoded meanwhile, in order
     stuck_ms = (time.monotonic() - stalled_at) * 1000
     gate.set()
-    assert slow.outcome() is Outcome.ENDED
+    assert slow.outcome() is SessionOutcome.ENDED
     assert in_order(sink.of("slow")) == {Role.CUSTOMER: [1, 2, 3], Role.AGENT: [1, 2, 3]}
     # and the waits behind the stuck publish show as publish queue time, not as decode queue time
     waited = [m.timings.publish_queue_ms for m in sink.of("slow") if m.timings is not None]
@@ -274,7 +275,7 @@ def test_hand_over_waits_for_queued_publishes_and_checkpoints_exactly_what_was_p
     time.sleep(0.3)
     assert run.leases.released == [] and run.thread.is_alive()
     gate.set()
-    assert run.outcome() is Outcome.HANDED_OVER
+    assert run.outcome() is SessionOutcome.HANDED_OVER
     # and the released checkpoint counts exactly the utterances that were published: a new owner carries on
     # after them, repeating none and skipping none
     [checkpoint] = run.leases.released
@@ -300,7 +301,7 @@ def test_a_publish_failing_past_the_deadline_fails_the_session_without_passing_t
     outcome = run.outcome(timeout=15)
 
     # Then the session is handed back with the error, to be retried (as a failed publish always did)
-    assert outcome is Outcome.HANDED_OVER
+    assert outcome is SessionOutcome.HANDED_OVER
     assert run.session.error is not None and "DynamoDB unavailable" in run.session.error
     assert sink.attempts > len(sink.of("failing")) + 1  # retried before giving up
     # and nothing of that participant was published past the failure, nor checkpointed past it
@@ -329,7 +330,7 @@ def test_every_published_utterance_reports_its_stages_as_metrics(engine: FakeEng
 
     sink = Sink(slow_and_flaky)
     run = Run("timed", engine, sink, monotonic=clock)
-    assert run.outcome() is Outcome.ENDED
+    assert run.outcome() is SessionOutcome.ENDED
 
     # Then every utterance has each stage as a metric, publish time including its retry
     messages = sink.of("timed")
@@ -357,8 +358,33 @@ def test_a_fallback_decode_is_reported_when_it_ran() -> None:
     try:
         sink = Sink()
         run = Run("fallback", engine, sink)
-        assert run.outcome() is Outcome.ENDED
+        assert run.outcome() is SessionOutcome.ENDED
     finally:
         engine.close()
     assert run.metrics.of("FallbackDecodeMs") == [60.0] * len(sink.of("fallback"))
     assert all(m.timings is not None and m.timings.first_pass_ms == 20.0 for m in sink.of("fallback"))
+
+
+class CountingRedactor(Redactor):
+    """Counts the redaction passes, by the text they were over."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passes: list[str] = []
+
+    def redact(self, text: str) -> Redaction:
+        self.passes.append(text)
+        return super().redact(text)
+
+
+def test_each_utterance_is_redacted_once_for_both_the_decoding_context_and_the_message(engine: FakeEngine) -> None:
+    # Given a session whose redactor counts its passes (the default setting: redacted output)
+    redactor, sink = CountingRedactor(), Sink()
+    run = Run("once", engine, sink, redactor=redactor)
+    # When the call is transcribed
+    assert run.outcome() is SessionOutcome.ENDED
+    published = sink.of("once")
+    assert len(published) == 2 * UTTERANCES
+    # Then every published text went through exactly one redaction pass: the context the next decode is conditioned
+    # on and the message come from the same one
+    assert sorted(redactor.passes) == sorted(m.text for m in published)

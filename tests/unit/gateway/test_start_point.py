@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from connect_transcribe.gateway.start_point import StartPoint, start_point
-from connect_transcribe.media.source import MediaUnavailable, Selector, SelectorType
+from connect_transcribe.media.ports import MediaUnavailable, Selector, SelectorType
 from connect_transcribe.models.api import AutotranscribeParams, Role
 from connect_transcribe.models.gateway import Checkpoint, StreamCheckpoint
 from connect_transcribe.models.session import JobStream, SessionJob, StartSelector

@@ -45,67 +45,53 @@ def utterance() -> Utterance:
     return Utterance(sequence=3, start_ms=1000, end_ms=2500, text=SAID, tokens=tokens, decode_ms=72.5, timings=STAGES)
 
 
-class StepClock:
-    """Each reading is `step_s` after the previous one."""
-
-    def __init__(self, step_s: float) -> None:
-        self.t, self.step_s = 0.0, step_s
-
-    def __call__(self) -> float:
-        self.t += self.step_s
-        return self.t
+def assemble(job: SessionJob, role: Role, **kwargs: object) -> UtteranceMessage:
+    """The message for utterance(), its text redacted as the session redacts it (once, for the job's setting)."""
+    said = utterance()
+    text = Redactor().output(said.text, job.settings.redaction_output)
+    return build_message(job, role, said, text, **kwargs)  # type: ignore[arg-type]
 
 
 def test_message_carries_the_participant_and_a_deterministic_id() -> None:
-    message = build_message(job(), Role.AGENT, utterance(), Redactor(), origin_ms=1_700_000_000_000, now_ms=5)
+    message = assemble(job(), Role.AGENT, origin_ms=1_700_000_000_000, now_ms=5)
     assert (message.stream_id, message.external_id, message.role) == ("s-agent", "agent-1", Role.AGENT)
     assert message.utterance_id == utterance_id("contact-1", "s-agent", 3)
-    assert (
-        message.utterance_id
-        == build_message(job(), Role.AGENT, utterance(), Redactor(), origin_ms=0, now_ms=9).utterance_id
-    )
+    assert message.utterance_id == assemble(job(), Role.AGENT, origin_ms=0, now_ms=9).utterance_id
     assert message.audio_timestamp_ms == 1_700_000_002_500
     assert (message.generation, message.sequence, message.language) == (2, 3, "en-US")
 
 
 def test_text_is_redacted_by_default_and_never_in_repr() -> None:
-    message = build_message(job(), Role.CUSTOMER, utterance(), Redactor(), origin_ms=0, now_ms=0)
+    message = assemble(job(), Role.CUSTOMER, origin_ms=0, now_ms=0)
     assert "4111" not in message.text and message.unredacted_text is None and message.tokens is None
     assert "card" not in repr(message) and "card" not in str(message)
 
 
 def test_redacted_and_unredacted_keeps_both_texts() -> None:
     params = {"redactionOutput": RedactionOutput.REDACTED_AND_UNREDACTED.value}
-    message = build_message(job(**params), Role.CUSTOMER, utterance(), Redactor(), origin_ms=0, now_ms=0)
+    message = assemble(job(**params), Role.CUSTOMER, origin_ms=0, now_ms=0)
     assert "4111" not in message.text
     assert message.unredacted_text == SAID
 
 
 def test_unredacted_output_is_verbatim() -> None:
     params = {"redactionOutput": RedactionOutput.UNREDACTED.value}
-    message = build_message(job(**params), Role.CUSTOMER, utterance(), Redactor(), origin_ms=0, now_ms=0)
+    message = assemble(job(**params), Role.CUSTOMER, origin_ms=0, now_ms=0)
     assert message.text == SAID
 
 
 def test_detailed_tokens_ride_along_redacted_like_the_text() -> None:
-    message = build_message(job(detailedToken=True), Role.CUSTOMER, utterance(), Redactor(), origin_ms=0, now_ms=0)
+    message = assemble(job(detailedToken=True), Role.CUSTOMER, origin_ms=0, now_ms=0)
     assert message.tokens is not None and len(message.tokens) == len(SAID.split())
     assert message.tokens[0].text == "my" and message.tokens[0].start_ms == 1000
     assert not any("4111" in t.text for t in message.tokens)
 
 
 def test_the_message_carries_the_recognizers_stages_and_the_time_redaction_took() -> None:
-    # Given an utterance with its recognizer stages, assembled after 4 ms in the publisher's queue, with a clock
-    # on which redaction takes 2 ms
-    message = build_message(
-        job(detailedToken=True),
-        Role.CUSTOMER,
-        utterance(),
-        Redactor(),
-        origin_ms=0,
-        now_ms=0,
-        publish_queue_ms=4.0,
-        clock=StepClock(0.002),
+    # Given an utterance with its recognizer stages, assembled after 4 ms in the publisher's queue, its redaction
+    # having taken 2 ms
+    message = assemble(
+        job(detailedToken=True), Role.CUSTOMER, origin_ms=0, now_ms=0, publish_queue_ms=4.0, redact_ms=2.0
     )
     # Then the message holds the whole breakdown up to its publication
     assert message.timings == UtteranceTimings(
@@ -124,7 +110,7 @@ def test_the_message_carries_the_recognizers_stages_and_the_time_redaction_took(
 
 def test_timings_never_reach_the_webhook_body_the_api_items_or_the_export_feed() -> None:
     # Given a message with its timings, as stored and queued
-    message = build_message(job(), Role.AGENT, utterance(), Redactor(), origin_ms=1_700_000_000_000, now_ms=5)
+    message = assemble(job(), Role.AGENT, origin_ms=1_700_000_000_000, now_ms=5)
     message = message.model_copy(update={"timings": message.timings.model_copy(update={"enqueued_at_ms": 7})})
     assert "timings" in json.loads(message.model_dump_json())
     # Then none of the wire forms has a timing key: their formats are fixed
@@ -144,7 +130,7 @@ def test_timings_never_reach_the_webhook_body_the_api_items_or_the_export_feed()
 
 
 def test_a_message_published_before_timings_existed_still_parses() -> None:
-    old = build_message(job(), Role.AGENT, utterance(), Redactor(), origin_ms=0, now_ms=0).model_dump(mode="json")
+    old = assemble(job(), Role.AGENT, origin_ms=0, now_ms=0).model_dump(mode="json")
     del old["timings"]
     parsed = UtteranceMessage.model_validate_json(json.dumps(old))
     assert parsed.timings is None and parsed.sequence == 3

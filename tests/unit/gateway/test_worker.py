@@ -7,11 +7,10 @@ import threading
 import time
 from typing import Any
 
-from connect_transcribe.gateway.ports import ReceivedJob
-from connect_transcribe.gateway.session import Outcome, SessionDeps
+from connect_transcribe.gateway.session import SessionDeps, SessionOutcome
 from connect_transcribe.gateway.worker import Worker, WorkerSettings
 from connect_transcribe.models.api import AutotranscribeParams, Role
-from connect_transcribe.models.session import JobStream, SessionJob, StartSelector
+from connect_transcribe.models.session import JobStream, ReceivedJob, SessionJob, StartSelector
 
 
 def job(guid: str) -> SessionJob:
@@ -64,7 +63,7 @@ class FakeSession:
 
     def __init__(self, job: SessionJob, deps: SessionDeps, settings: object) -> None:
         self.job, self.guid = job, job.guid
-        self.outcome: Outcome | None = None
+        self.outcome: SessionOutcome | None = None
         self.error: str | None = None
         self.started = threading.Event()
         self.finishing = threading.Event()
@@ -76,9 +75,9 @@ class FakeSession:
 
     instances: dict[str, FakeSession] = {}
 
-    def run(self) -> Outcome:
+    def run(self) -> SessionOutcome:
         self.release.wait(5)
-        self.outcome = Outcome.HANDED_OVER if self.handed else Outcome(self.guid.split("-")[0])
+        self.outcome = SessionOutcome.HANDED_OVER if self.handed else SessionOutcome(self.guid.split("-")[0])
         return self.outcome
 
     def hand_over(self) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 from connect_transcribe.speech.endpointer import EndpointSettings
-from connect_transcribe.speech.engine import StreamOptions
+from connect_transcribe.speech.ports import StreamOptions
 from connect_transcribe.speech.recognizer import OnUtterance, StreamRecognizer
 from connect_transcribe.speech.vad import WINDOW
 from connect_transcribe.speech.whisper import Decoded, DecodeOptions

@@ -171,17 +171,17 @@ def _kvs_inspect(args: argparse.Namespace) -> int:
 
 
 def _redrive_dlq(args: argparse.Namespace) -> int:
-    import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
     from connect_transcribe.delivery.redrive import redrive_dlq
+    from connect_transcribe.wiring.delivery import redrive_queues
 
     if args.max is not None and args.max < 1:
         print("connect-transcribe: --max must be at least 1", file=sys.stderr)
         return 2
-    sqs = boto3.client("sqs", region_name=_queue_region(args.source))
+    source, target = redrive_queues(args.source, args.target)
     try:
-        summary = redrive_dlq(sqs, args.source, args.target, max_messages=args.max, dry_run=args.dry_run)
+        summary = redrive_dlq(source, target, max_messages=args.max, dry_run=args.dry_run)
     except (ClientError, BotoCoreError) as exc:
         print(f"connect-transcribe: {exc}", file=sys.stderr)
         return 2
@@ -218,11 +218,9 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _backfill_export_index(args: argparse.Namespace) -> int:
-    import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from connect_transcribe.adapters.dynamodb_backfill import ExportIndexBackfill
-    from connect_transcribe.wiring.exporter import AWS_CONFIG
+    from connect_transcribe.wiring.exporter import export_index_backfill
 
     if args.segments < 1:
         print("connect-transcribe: --segments must be at least 1", file=sys.stderr)
@@ -231,20 +229,14 @@ def _backfill_export_index(args: argparse.Namespace) -> int:
     def report(key: dict[str, dict[str, str]], reason: str) -> None:
         print(json.dumps({"corrupt": {"pk": key["pk"]["S"], "sk": key["sk"]["S"]}, "error": reason}), file=sys.stderr)
 
-    client = boto3.client("dynamodb", config=AWS_CONFIG)
+    backfill = export_index_backfill(args.table, segments=args.segments, on_corrupt=report)
     try:
-        summary = ExportIndexBackfill(client, args.table, segments=args.segments, on_corrupt=report).run()
+        summary = backfill.run()
     except (ClientError, BotoCoreError) as exc:
         print(f"connect-transcribe: {exc}", file=sys.stderr)
         return 2
     print(summary.to_json())
     return 1 if summary.corrupt else 0
-
-
-def _queue_region(url: str) -> str | None:
-    """https://sqs.<region>.amazonaws.com/<account>/<name>: the queue's region, whatever the shell's default."""
-    host = url.split("://", 1)[-1].split("/", 1)[0].split(".")
-    return host[1] if len(host) > 3 and host[0] == "sqs" else None
 
 
 def _clock(ms: int) -> str:

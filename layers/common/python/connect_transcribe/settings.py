@@ -1,4 +1,7 @@
-"""Typed settings per deployable unit, read from the environment once at the entry point."""
+"""Typed settings per deployable unit, read from the environment once at the entry point.
+
+The field aliases are the variable names; infra sets them through `env_name` / `environment` below.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,25 @@ from pydantic import AfterValidator, BeforeValidator, Field, HttpUrl, model_vali
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from connect_transcribe.models.enums import ApiAuthMode, ContactIdSource, RedactionOutput, WebhookAuthMode
+
+
+def env_name(model: type[BaseSettings], field: str) -> str:
+    """The environment variable `model` reads `field` from (its validation alias).
+
+    Infra names every variable it sets through this, so a renamed or misspelt field fails at synth, not at run time.
+    """
+    info = model.model_fields.get(field)
+    if info is None:
+        raise ValueError(f"{model.__name__} has no field {field!r}")
+    if not isinstance(info.validation_alias, str):
+        raise ValueError(f"{model.__name__}.{field} has no environment variable name (validation_alias)")
+    return info.validation_alias
+
+
+def environment(model: type[BaseSettings], **values: str | None) -> dict[str, str]:
+    """Field name -> value, keyed by the variable names `model` reads. None leaves a variable out (its default
+    applies); values are already strings because infra decides how each one is written."""
+    return {env_name(model, field): value for field, value in values.items() if value is not None}
 
 
 class ApiSettings(BaseSettings):
@@ -81,7 +103,8 @@ class GatewaySettings(BaseSettings):
 
 
 class GatewayHealthSettings(BaseSettings):
-    """The worker's liveness file (gateway/health.py): the worker writes it, the container health check reads it."""
+    """The worker's liveness file: the worker writes it (adapters/alive_file.py), the container health check
+    (gateway/health.py) reads it."""
 
     model_config = SettingsConfigDict(frozen=True)
 

@@ -15,7 +15,7 @@ import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 
-from connect_transcribe.control.connect_flow import ApiUnavailable
+from connect_transcribe.control.ports import ApiUnavailable
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_RESPONSE_BYTES = 256 * 1024

@@ -38,7 +38,7 @@ def index_attributes(published_at_ms: int, utterance_id: str) -> dict[str, Any]:
 
 
 class DynamoDbExportSource:
-    """Implements logic.export_runs.ExportSource with the low-level client (no per-attribute Decimal work)."""
+    """Implements export/ports.ExportSource with the low-level client (no per-attribute Decimal work)."""
 
     def __init__(self, client: Any, table_name: str, *, page_items: int | None = None) -> None:
         self._client = client

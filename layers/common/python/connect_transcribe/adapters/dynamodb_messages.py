@@ -7,7 +7,7 @@ from typing import Any
 from connect_transcribe.adapters.aws_errors import translated
 from connect_transcribe.adapters.dynamodb_gateway import MESSAGE_PREFIX
 from connect_transcribe.adapters.dynamodb_store import TTL_ATTRIBUTE, conversation_key
-from connect_transcribe.control.ports import Clock
+from connect_transcribe.clock import Clock
 from connect_transcribe.models.utterance import UtteranceMessage
 
 # DynamoDB's TTL deletes an expired item within days, not at its expiry: until then it is still read. An item

@@ -23,7 +23,7 @@ from urllib3.exceptions import ReadTimeoutError
 from connect_transcribe.adapters.aws_errors import error_code
 from connect_transcribe.media.connect_stream import ConnectStreamDecoder, FragmentTagged, KvsStreamError
 from connect_transcribe.media.mkv import MkvError, MkvStreamParser
-from connect_transcribe.media.source import MediaIdle, MediaRejected, MediaUnavailable, Selector
+from connect_transcribe.media.ports import MediaIdle, MediaRejected, MediaUnavailable, Selector
 
 _REJECTED = frozenset({"ResourceNotFoundException", "AccessDeniedException", "InvalidArgumentException"})
 # the endpoint or our credentials went stale: look the endpoint up again (and let botocore refresh credentials)

@@ -73,7 +73,7 @@ class MultipartSink:
 
 
 class S3FeedStore:
-    """Implements logic.export_runs.FeedStore."""
+    """Implements export/ports.FeedStore."""
 
     def __init__(self, client: Any, bucket: str, *, part_bytes: int = 8 * 1024 * 1024) -> None:
         self._client = client

@@ -8,8 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from connect_transcribe.gateway.ports import ReceivedJob
-from connect_transcribe.models.session import SessionJob
+from connect_transcribe.models.session import ReceivedJob, SessionJob
 
 
 class SqsJobSource:

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
+from connect_transcribe.gateway.ports import MessageStore
 from connect_transcribe.models.utterance import UtteranceMessage
-
-
-class MessageStore(Protocol):
-    def put_message(self, message: UtteranceMessage) -> None: ...
 
 
 def _epoch_ms() -> int:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import ValidationError
 
+from connect_transcribe.control.ports import ApiClient, ApiReply, ApiUnavailable
 from connect_transcribe.models.api import StartSelectorType
 from connect_transcribe.models.connect import ContactData, ContactFlowEvent, FlowResult
 from connect_transcribe.models.enums import NAMESPACE, ContactIdSource, RedactionOutput
@@ -28,21 +29,6 @@ PARAM_AGENT_USERNAME = "agentUserName"
 
 class FlowInputError(Exception):
     """The contact-flow event lacks something the request needs."""
-
-
-class ApiReply(Protocol):
-    status: int
-    body: dict[str, Any]
-
-
-class ApiClient(Protocol):
-    def post(self, path: str, body: dict[str, Any], *, deadline_s: float) -> ApiReply:
-        """POST JSON; raises ApiUnavailable on connection failure or timeout."""
-        ...
-
-
-class ApiUnavailable(Exception):
-    pass
 
 
 @dataclass(frozen=True)

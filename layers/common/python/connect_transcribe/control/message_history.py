@@ -6,8 +6,8 @@ import base64
 import binascii
 import re
 from datetime import UTC, datetime
-from typing import Protocol
 
+from connect_transcribe.control.ports import MessageReader
 from connect_transcribe.errors import ConversationNotFound, InvalidField
 from connect_transcribe.models.message_history import (
     MAX_TOKEN_CHARS,
@@ -20,16 +20,6 @@ from connect_transcribe.models.message_history import (
 from connect_transcribe.models.utterance import UtteranceMessage
 
 _TOKEN = re.compile(rf"^[A-Za-z0-9_-]{{1,{MAX_TOKEN_CHARS}}}$")
-
-
-class MessageReader(Protocol):
-    def messages(self, guid: str) -> list[UtteranceMessage]:
-        """Every stored message of the conversation not yet past its retention, in any order."""
-        ...
-
-    def conversation_exists(self, guid: str) -> bool:
-        """Whether the conversation record is stored (started and not yet past its retention)."""
-        ...
 
 
 def ordering_key(message: UtteranceMessage) -> tuple[int, str, int]:

@@ -1,10 +1,12 @@
-"""Small interfaces the logic depends on; adapters implement them for AWS and for local runs."""
+"""The small interfaces control logic depends on (sessions, the Connect flow, message history); adapters implement
+them for AWS and for local runs."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from connect_transcribe.models.session import Conversation, SessionJob, SessionState, StreamRecord
+from connect_transcribe.models.utterance import UtteranceMessage
 
 
 class ConversationStore(Protocol):
@@ -29,9 +31,32 @@ class JobQueue(Protocol):
         ...
 
 
-class Clock(Protocol):
-    def now_ms(self) -> int: ...
-
-
 class IdFactory(Protocol):
     def new_stream_id(self) -> str: ...
+
+
+class ApiReply(Protocol):
+    status: int
+    body: dict[str, Any]
+
+
+class ApiUnavailable(Exception):
+    """The Start/Stop API gave no answer in time (connection failure or timeout)."""
+
+
+class ApiClient(Protocol):
+    """The Start/Stop API as the Connect flow Lambdas call it (adapters/api_client.py)."""
+
+    def post(self, path: str, body: dict[str, Any], *, deadline_s: float) -> ApiReply:
+        """POST JSON; raises ApiUnavailable on connection failure or timeout."""
+        ...
+
+
+class MessageReader(Protocol):
+    def messages(self, guid: str) -> list[UtteranceMessage]:
+        """Every stored message of the conversation not yet past its retention, in any order."""
+        ...
+
+    def conversation_exists(self, guid: str) -> bool:
+        """Whether the conversation record is stored (started and not yet past its retention)."""
+        ...

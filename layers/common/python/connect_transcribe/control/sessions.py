@@ -6,7 +6,8 @@ import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from connect_transcribe.control.ports import Clock, ConversationStore, IdFactory, JobQueue
+from connect_transcribe.clock import Clock
+from connect_transcribe.control.ports import ConversationStore, IdFactory, JobQueue
 from connect_transcribe.control.state_machine import Effect, Event, TransitionRejected, next_state
 from connect_transcribe.errors import (
     AlreadyExists,

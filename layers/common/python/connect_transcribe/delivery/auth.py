@@ -10,8 +10,9 @@ import threading
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+from connect_transcribe.clock import Clock
 from connect_transcribe.delivery.failures import AttemptFailed, ConfigurationError, Failure
-from connect_transcribe.delivery.ports import Clock, HttpTransport, RefusedTarget, TransportFailure
+from connect_transcribe.delivery.ports import HttpTransport, RefusedTarget, TransportFailure
 from connect_transcribe.delivery.retry import is_retryable, is_success, retry_after_seconds
 from connect_transcribe.models.enums import WebhookAuthMode
 from connect_transcribe.models.webhook import WebhookSecret

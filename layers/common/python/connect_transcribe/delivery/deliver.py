@@ -10,11 +10,11 @@ from enum import StrEnum
 
 from pydantic import ValidationError
 
+from connect_transcribe.clock import Clock
 from connect_transcribe.delivery.auth import WebhookAuth
 from connect_transcribe.delivery.body import body_bytes
 from connect_transcribe.delivery.failures import AttemptFailed, ConfigurationError, Failure
 from connect_transcribe.delivery.ports import (
-    Clock,
     DeadLetter,
     DeadLetterQueue,
     DeliveryMetrics,
@@ -44,7 +44,7 @@ MIN_ATTEMPT_S = 0.2
 SAFETY_MARGIN_S = 1.5
 
 
-class Outcome(StrEnum):
+class DeliveryOutcome(StrEnum):
     DELIVERED = "delivered"
     DEAD_LETTERED = "dead_lettered"
 
@@ -98,7 +98,7 @@ class WebhookDelivery:
         self._clock = clock
         self._policy = policy or RetryPolicy()
 
-    def deliver(self, record: DeliveryRecord, remaining_s: float) -> Outcome:
+    def deliver(self, record: DeliveryRecord, remaining_s: float) -> DeliveryOutcome:
         """`remaining_s`: the Lambda's remaining time. Raises Deferred to have SQS redeliver the record."""
         started = self._clock.monotonic()
         hard_deadline = started + remaining_s - SAFETY_MARGIN_S  # every attempt ends by then
@@ -117,7 +117,7 @@ class WebhookDelivery:
             failure = self._attempt(message, body, hard_deadline)
             if failure is None:
                 self._delivered(record, message, attempts)
-                return Outcome.DELIVERED
+                return DeliveryOutcome.DELIVERED
             if failure.unauthorized and not renewed and self._auth.renew():
                 renewed = True  # one retry with a fresh OAuth2 token, straight away
                 continue
@@ -207,7 +207,7 @@ class WebhookDelivery:
 
     def _dead_letter(
         self, record: DeliveryRecord, message: UtteranceMessage | None, failure: Failure, attempts: int
-    ) -> Outcome:
+    ) -> DeliveryOutcome:
         letter = DeadLetter(
             body=record.body,
             group_id=message.stream_id if message else (record.group_id or "invalid"),
@@ -231,7 +231,7 @@ class WebhookDelivery:
             raise Deferred(f"dead-letter send failed: {type(exc).__name__}") from None
         self._metrics.count(FAILED_METRIC)
         logger.error("webhook delivery failed; dead-lettered", extra=fields)
-        return Outcome.DEAD_LETTERED
+        return DeliveryOutcome.DEAD_LETTERED
 
 
 def _summary(exc: ValidationError) -> str:

@@ -1,4 +1,6 @@
-"""The small interfaces delivery logic needs: an HTTP transport, a dead-letter queue, metrics and a clock."""
+"""The small interfaces delivery logic needs: an HTTP transport, a dead-letter queue and metrics for the webhook
+Lambda, and the two queues a DLQ redrive moves messages between. Its clock is connect_transcribe.clock, shared with
+the other features."""
 
 from __future__ import annotations
 
@@ -60,9 +62,62 @@ class DeliveryMetrics(Protocol):
     def latency_ms(self, name: str, value: float) -> None: ...
 
 
-class Clock(Protocol):
-    def monotonic(self) -> float: ...
+@dataclass(frozen=True)
+class MessageAttribute:
+    data_type: str  # String, Number or Binary (with an optional custom suffix)
+    string_value: str | None = None
+    binary_value: bytes | None = None
 
-    def now(self) -> datetime: ...
 
-    def sleep(self, seconds: float) -> None: ...
+@dataclass(frozen=True)
+class QueuedLetter:
+    """A message received from the delivery DLQ, as a redrive (delivery/redrive.py) moves it."""
+
+    message_id: str
+    receipt: str  # what deletes the message from the queue it was received from, or makes it visible again
+    body: str
+    group_id: str | None = None  # the FIFO message group (the participant stream); None on a standard queue
+    dedup_id: str | None = None  # the FIFO de-duplication id it was sent with
+    attributes: Mapping[str, MessageAttribute] = field(default_factory=dict)
+
+
+class QueueSendFailed(Exception):
+    """The queue refused the message or could not be reached; the text names the error (never the body)."""
+
+
+class RedriveSource(Protocol):
+    """The queue a redrive reads (the delivery DLQ: adapters/sqs_redrive.py)."""
+
+    url: str
+
+    def receive(self, max_messages: int) -> list[QueuedLetter]:
+        """Up to `max_messages` (at most 10) messages, hidden from other readers while they are moved."""
+        ...
+
+    def delete(self, letters: list[QueuedLetter]) -> None: ...
+
+    def release(self, letters: list[QueuedLetter]) -> None:
+        """Make received messages visible again at once."""
+        ...
+
+    def depth(self) -> int:
+        """About how many messages the queue holds, visible or in flight."""
+        ...
+
+
+class RedriveTarget(Protocol):
+    """The queue a redrive sends to (the utterances queue: adapters/sqs_redrive.py)."""
+
+    url: str
+    fifo: bool  # a FIFO queue needs each message's group and a de-duplication id
+
+    def send(
+        self,
+        body: str,
+        attributes: Mapping[str, MessageAttribute],
+        *,
+        group_id: str | None = None,
+        dedup_id: str | None = None,
+    ) -> None:
+        """Raises QueueSendFailed."""
+        ...

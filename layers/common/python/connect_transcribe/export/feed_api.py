@@ -10,11 +10,11 @@ import datetime as dt
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import ValidationError
 
-from connect_transcribe.control.ports import Clock
+from connect_transcribe.clock import Clock
 from connect_transcribe.errors import FeedItemNotFound, InvalidField
 from connect_transcribe.export.plan import (
     HOUR,
@@ -24,6 +24,7 @@ from connect_transcribe.export.plan import (
     floor_hour,
     new_run_id,
 )
+from connect_transcribe.export.ports import ExportStarter, FeedCatalog
 from connect_transcribe.models.feed import CommitResult, DayManifest, FeedFile, FeedFormat
 from connect_transcribe.models.feed_api import (
     EXPORT_ID,
@@ -31,7 +32,6 @@ from connect_transcribe.models.feed_api import (
     VERSIONS,
     DateRequest,
     DatesResponse,
-    ExportExecution,
     ExportResult,
     ExportStarted,
     ExportState,
@@ -54,30 +54,6 @@ from connect_transcribe.observability import logger
 # Step Functions statuses beyond ours: a failed run waiting to be redriven is still under way.
 _STATUS = {"PENDING_REDRIVE": ExportStatus.RUNNING}
 _ENDED_BADLY = frozenset({ExportStatus.FAILED, ExportStatus.TIMED_OUT, ExportStatus.ABORTED})
-
-
-class FeedCatalog(Protocol):
-    def dates(self) -> list[dt.date]:
-        """Every date that has a manifest, in any order."""
-        ...
-
-    def manifest(self, day: dt.date) -> DayManifest | None:
-        """The date's manifest, or None when no run has committed that date."""
-        ...
-
-    def presign(self, key: str, ttl_seconds: int) -> str:
-        """A GET URL for the object `key`, valid for `ttl_seconds`."""
-        ...
-
-
-class ExportStarter(Protocol):
-    def start(self, run_id: str, run_input: dict[str, Any]) -> None:
-        """Start the export state machine with `run_input`, execution name `run_id`; ConflictingRequest if taken."""
-        ...
-
-    def describe(self, run_id: str) -> ExportExecution | None:
-        """The execution named `run_id`, or None when there is none."""
-        ...
 
 
 @dataclass(frozen=True)

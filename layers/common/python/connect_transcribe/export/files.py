@@ -10,37 +10,14 @@ import io
 import json
 import zlib
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Any
 
 from connect_transcribe.export import layout as feed_layout
+from connect_transcribe.export.ports import FileSink, RowEncoder, SinkOpener
 from connect_transcribe.models.feed import COLUMNS, FeedFile, FeedFormat
 
 CONTENT_TYPES = {FeedFormat.JSONL: "application/gzip", FeedFormat.PARQUET: "application/vnd.apache.parquet"}
 _INT_COLUMNS = frozenset({"sequence", "start_ms", "end_ms", "created_at_ms"})
-
-
-class FileSink(Protocol):
-    def write(self, data: bytes) -> None: ...
-
-    def close(self) -> int:
-        """Finish the object; returns its size in bytes."""
-        ...
-
-    def abort(self) -> None:
-        """Give the object up: nothing of it stays."""
-        ...
-
-
-class SinkOpener(Protocol):
-    def open(self, key: str, content_type: str) -> FileSink: ...
-
-
-class RowEncoder(Protocol):
-    def add(self, row: dict[str, Any]) -> None: ...
-
-    def finish(self) -> None:
-        """Write everything still buffered; the sink is then complete."""
-        ...
 
 
 class JsonlGzipEncoder:

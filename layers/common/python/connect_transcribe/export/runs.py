@@ -9,14 +9,14 @@ wins when two runs export the same hour.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from itertools import groupby
-from typing import Protocol
 
 from connect_transcribe.export import layout as feed_layout
-from connect_transcribe.export.files import HourWriter, SinkOpener
+from connect_transcribe.export.files import HourWriter
 from connect_transcribe.export.plan import MAX_INTERVAL_HOURS, plan
+from connect_transcribe.export.ports import ExportSource, FeedStore
 from connect_transcribe.export.rows import feed_row
 from connect_transcribe.models.feed import (
     CommitResult,
@@ -30,36 +30,6 @@ from connect_transcribe.models.feed import (
 )
 
 MANIFEST_ATTEMPTS = 5
-
-
-class ExportSource(Protocol):
-    def bodies(self, slot: str) -> Iterator[str]:
-        """Stored utterance bodies published in the hour slot, oldest first."""
-        ...
-
-
-class FeedStore(SinkOpener, Protocol):
-    def put_run_result(self, run_id: str, hour: HourExport) -> None: ...
-
-    def run_result(self, run_id: str, slot: str) -> HourExport | None: ...
-
-    def delete_run(self, run_id: str) -> None: ...
-
-    def manifest(self, day: str) -> tuple[DayManifest | None, str | None]:
-        """The day's manifest and its version tag (None, None before the first commit)."""
-        ...
-
-    def put_manifest(self, manifest: DayManifest, *, expected: str | None) -> bool:
-        """Writes it only if the stored version is still `expected` (None: only if absent); False otherwise."""
-        ...
-
-    def put_symlink(self, fmt: FeedFormat, slot: str, keys: list[str]) -> None: ...
-
-    def objects(self, prefix: str) -> Iterator[tuple[str, int]]:
-        """(key, last-modified epoch ms) of every object under the prefix."""
-        ...
-
-    def delete(self, keys: list[str]) -> None: ...
 
 
 class ExportFailed(Exception):

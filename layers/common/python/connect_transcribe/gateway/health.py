@@ -1,4 +1,4 @@
-"""The worker's liveness file, and the container health check that reads it.
+"""The container health check of the media gateway worker, on the worker's liveness file (adapters/alive_file.py).
 
 The worker touches the file on every supervisor pass (twice a second) once its speech model is loaded and it takes
 jobs, and removes it when it stops. `python -m connect_transcribe.gateway.health` exits 0 while the file is fresh:
@@ -8,51 +8,29 @@ RUNNING), and replaces a task whose worker hangs. Local mode waits for the same 
 
 from __future__ import annotations
 
-import os
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from connect_transcribe.settings import GatewayHealthSettings
 
 
-class AliveFile:
-    """The file's modification time is the worker's last sign of life (written from the worker's own wall clock, so
-    the check compares like with like under a shifted clock)."""
-
-    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
-        self.path = path
-        self._clock = clock
-
-    def beat(self) -> None:
-        now = self._clock()
-        self.path.touch()
-        os.utime(self.path, (now, now))
-
-    def clear(self) -> None:
-        self.path.unlink(missing_ok=True)
-
-    def age_s(self) -> float | None:
-        """Seconds since the last beat; None if the worker never beat or has stopped."""
-        try:
-            return self._clock() - self.path.stat().st_mtime
-        except FileNotFoundError:
-            return None
-
-
-def healthy(alive: AliveFile, max_age_s: float) -> tuple[bool, str]:
-    age = alive.age_s()
-    if age is None:
-        return False, f"{alive.path} is missing: the worker is starting or has stopped"
-    if age > max_age_s:
-        return False, f"the worker's last sign of life was {age:.0f} s ago (limit {max_age_s:g} s)"
-    return True, f"alive {age:.1f} s ago"
+def healthy(age_s: float | None, max_age_s: float, *, path: Path) -> tuple[bool, str]:
+    """`age_s`: seconds since the worker's last beat in the liveness file at `path`; None when there is no file."""
+    if age_s is None:
+        return False, f"{path} is missing: the worker is starting or has stopped"
+    if age_s > max_age_s:
+        return False, f"the worker's last sign of life was {age_s:.0f} s ago (limit {max_age_s:g} s)"
+    return True, f"alive {age_s:.1f} s ago"
 
 
 def main() -> int:
+    # The command's composition root is wiring/health.py, not wiring/worker.py: the check must answer within its
+    # 5 s timeout, and loading the worker's wiring (the speech engine) takes about that long.
+    from connect_transcribe.wiring.health import alive_file
+
     settings = GatewayHealthSettings()
-    ok, reason = healthy(AliveFile(Path(settings.health_file)), settings.health_max_age_seconds)
+    alive = alive_file(settings)
+    ok, reason = healthy(alive.age_s(), settings.health_max_age_seconds, path=alive.path)
     print(reason, file=sys.stdout if ok else sys.stderr)
     return 0 if ok else 1
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
 from connect_transcribe.models.gateway import Checkpoint, Lease
-from connect_transcribe.models.session import Conversation, SessionJob, StreamRecord
+from connect_transcribe.models.session import Conversation, ReceivedJob, SessionJob, StreamRecord
 from connect_transcribe.models.utterance import UtteranceMessage
 
 
@@ -26,6 +25,12 @@ class LeaseStore(Protocol):
         ...
 
 
+class MessageStore(Protocol):
+    """Where an utterance is stored before it is enqueued (adapters/dynamodb_gateway.py); the sink's first write."""
+
+    def put_message(self, message: UtteranceMessage) -> None: ...
+
+
 class UtteranceSink(Protocol):
     def publish(self, message: UtteranceMessage) -> None:
         """Store and enqueue one utterance; idempotent on utterance_id. Raises on failure."""
@@ -34,14 +39,6 @@ class UtteranceSink(Protocol):
 
 class ConversationReader(Protocol):
     def get(self, guid: str) -> Conversation | None: ...
-
-
-@dataclass(frozen=True)
-class ReceivedJob:
-    receipt: str
-    job: SessionJob | None  # None: the body is not a valid job (left for the DLQ)
-    error: str | None = None
-    first_received_ms: int = 0
 
 
 class JobSource(Protocol):
@@ -69,7 +66,7 @@ class Metrics(Protocol):
 
 
 class Liveness(Protocol):
-    """The worker's sign of life for the container health check (gateway/health.py: AliveFile)."""
+    """The worker's sign of life for the container health check (adapters/alive_file.py; gateway/health.py reads it)."""
 
     def beat(self) -> None: ...
 

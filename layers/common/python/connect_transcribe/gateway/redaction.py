@@ -112,11 +112,35 @@ EMAIL = re.compile(
 
 @dataclass(frozen=True)
 class OutputText:
-    """The text a transcript carries for the conversation's redactionOutput setting."""
+    """The text a transcript carries for the conversation's redactionOutput setting, and what the one redaction
+    pass found, so the tokens can be masked from it without searching the text again."""
 
     text: str
     # Only with redacted_and_unredacted; kept out of repr so an accidental log line cannot show it.
     unredacted: str | None = field(default=None, repr=False)
+    spoken: str = field(default="", repr=False)  # the text as recognised (for token alignment)
+    spans: tuple[Span, ...] | None = field(default=None, repr=False)  # None: unredacted output, nothing masked
+
+    def tokens(self, tokens: list[str]) -> list[str]:
+        """Token texts for this output, masked by what the whole text reveals: digits spoken one token at a time
+        are PII together even though no single token is."""
+        if self.spans is None:
+            return list(tokens)
+        text, out, cursor = self.spoken, [], 0
+        for token in tokens:
+            found = text.find(token, cursor) if token else -1
+            if found < 0:  # the aligner's token is not in the text as written: mask it unless it is a word
+                out.append(_mask(token, [Span(0, len(token), PiiKind.NUMBER)]) if _has_digit(token) else token)
+                continue
+            end = found + len(token)
+            cursor = end
+            hit = [
+                Span(max(sp.start, found) - found, min(sp.end, end) - found, sp.kind)
+                for sp in self.spans
+                if sp.start < end and found < sp.end
+            ]
+            out.append(_mask(token, hit))
+        return out
 
 
 @dataclass
@@ -225,34 +249,16 @@ class Redactor:
         return Redaction(text=_mask(text, merged), spans=tuple(merged))
 
     def output(self, text: str, mode: RedactionOutput) -> OutputText:
+        """The one redaction pass over an utterance's text: the output for `mode`, with the spans it masked."""
         if mode is RedactionOutput.UNREDACTED:
-            return OutputText(text=text)
-        masked = self.redact(text).text
-        if mode is RedactionOutput.REDACTED_AND_UNREDACTED:
-            return OutputText(text=masked, unredacted=text)
-        return OutputText(text=masked)
+            return OutputText(text=text, spoken=text)
+        found = self.redact(text)
+        unredacted = text if mode is RedactionOutput.REDACTED_AND_UNREDACTED else None
+        return OutputText(text=found.text, unredacted=unredacted, spoken=text, spans=found.spans)
 
     def output_tokens(self, text: str, tokens: list[str], mode: RedactionOutput) -> list[str]:
-        """Token texts for `mode`, redacted by what the whole `text` reveals: digits spoken one token at a
-        time are PII together even though no single token is."""
-        if mode is RedactionOutput.UNREDACTED:
-            return list(tokens)
-        spans = self.redact(text).spans
-        out, cursor = [], 0
-        for token in tokens:
-            found = text.find(token, cursor) if token else -1
-            if found < 0:  # the aligner's token is not in the text as written: mask it unless it is a word
-                out.append(_mask(token, [Span(0, len(token), PiiKind.NUMBER)]) if _has_digit(token) else token)
-                continue
-            end = found + len(token)
-            cursor = end
-            hit = [
-                Span(max(sp.start, found) - found, min(sp.end, end) - found, sp.kind)
-                for sp in spans
-                if sp.start < end and found < sp.end
-            ]
-            out.append(_mask(token, hit))
-        return out
+        """Token texts for `mode` (see OutputText.tokens)."""
+        return self.output(text, mode).tokens(tokens)
 
     def _number_spans(self, text: str) -> list[Span]:
         tokens = [_Token(m.group(), m.start(), m.end()) for m in TOKEN.finditer(text)]

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from connect_transcribe.control.state_machine import Event
 from connect_transcribe.gateway.ports import ConversationReader, LeaseStore, Metrics, UtteranceSink
-from connect_transcribe.gateway.redaction import Redactor
+from connect_transcribe.gateway.redaction import OutputText, Redactor
 from connect_transcribe.gateway.start_point import start_point
 from connect_transcribe.gateway.track import ParticipantTrack, StartRecognizer
 from connect_transcribe.gateway.utterance_messages import build_message
@@ -25,14 +25,14 @@ from connect_transcribe.media.connect_stream import (
     UnsupportedAudio,
 )
 from connect_transcribe.media.mkv import MkvError
+from connect_transcribe.media.ports import MediaError, MediaSource
 from connect_transcribe.media.reader import KvsReader, MediaEnded, ReaderSettings
-from connect_transcribe.media.source import MediaError, MediaSource
 from connect_transcribe.models.api import Role
 from connect_transcribe.models.gateway import Checkpoint, StreamCheckpoint
 from connect_transcribe.models.session import SessionJob, SessionState, StreamRecord
 from connect_transcribe.models.utterance import UtteranceTimings
 from connect_transcribe.observability import logger
-from connect_transcribe.speech.engine import Recognizer, SpeechEngine, StreamOptions
+from connect_transcribe.speech.ports import Recognizer, SpeechEngine, StreamOptions
 from connect_transcribe.speech.recognizer import Utterance
 
 _WORKING = frozenset({SessionState.STARTING, SessionState.STREAMING, SessionState.STOPPING})
@@ -48,7 +48,7 @@ REDACT_METRIC = "RedactMs"
 PUBLISH_METRIC = "PublishMs"  # the sink's publish (DynamoDB put + SQS send), retries included
 
 
-class Outcome(StrEnum):
+class SessionOutcome(StrEnum):
     DRAINED = "DRAINED"  # stop requested: read up to the stop point, published everything
     ENDED = "ENDED"  # the call's media ended (no new audio, or another contact took over the stream)
     FAILED = "FAILED"  # corrupt stream, error tag, access denied, KVS unreachable for too long
@@ -144,7 +144,7 @@ class Session:
         self.deps = deps
         self.settings = settings or SessionSettings()
         self.guid = job.guid
-        self.outcome: Outcome | None = None
+        self.outcome: SessionOutcome | None = None
         self.error: str | None = None
         self._reader: KvsReader | None = None
         self._tracks: dict[Role, ParticipantTrack] = {}
@@ -158,6 +158,8 @@ class Session:
         self._lease_lost = threading.Event()
         self._publish_failed: BaseException | None = None
         self._publisher = Publisher(f"publish-{job.guid[:8]}")
+        # per role: the last text redacted for the decoding context, its output and how long that took (_redact)
+        self._redacted: dict[Role, tuple[str, OutputText, float]] = {}
         self._media_started = False
         self._last_progress = deps.monotonic()
         self._lock = threading.Lock()
@@ -216,23 +218,23 @@ class Session:
 
     # -- the session thread ----------------------------------------------------------------------
 
-    def run(self) -> Outcome:
+    def run(self) -> SessionOutcome:
         try:
             self.outcome = self._run()
         except Exception as exc:  # a bug or an outage of our own stores: hand back, keep the worker alive
             logger.exception("session crashed", extra={"guid": self.guid})
             self.error = f"{type(exc).__name__}: {exc}"
             self._release_quietly()
-            self.outcome = Outcome.HANDED_OVER
+            self.outcome = SessionOutcome.HANDED_OVER
         finally:
             self._publisher.close()
         return self.outcome
 
-    def _run(self) -> Outcome:
+    def _run(self) -> SessionOutcome:
         d, job = self.deps, self.job
         lease = d.leases.acquire(self.guid, d.worker_id, now_ms=d.now_ms(), lease_ms=self.settings.lease_ms)
         if lease is None:
-            return Outcome.BUSY
+            return SessionOutcome.BUSY
         conv = d.conversations.get(self.guid)
         checkpoint = lease.checkpoint
         if (
@@ -242,7 +244,7 @@ class Session:
             or (checkpoint is not None and checkpoint.generation == job.generation and checkpoint.finished)
         ):
             self._release(checkpoint)
-            return Outcome.STALE
+            return SessionOutcome.STALE
         if conv.state is SessionState.STOPPING and conv.stop_requested_at_ms is not None:
             self.request_stop(conv.stop_requested_at_ms)
         point = start_point(
@@ -285,22 +287,22 @@ class Session:
         outcome, event = self._read()
         return self._finish(outcome, event)
 
-    def _read(self) -> tuple[Outcome, Event | None]:
+    def _read(self) -> tuple[SessionOutcome, Event | None]:
         assert self._reader is not None
         try:
             return self._consume(self._reader)
         except MediaEnded:
             if self._stop_at_ms is not None:
-                return Outcome.DRAINED, Event.DRAINED
-            return Outcome.ENDED, Event.MEDIA_ENDED
+                return SessionOutcome.DRAINED, Event.DRAINED
+            return SessionOutcome.ENDED, Event.MEDIA_ENDED
         except (MkvError, KvsStreamError, UnsupportedAudio, MediaError) as exc:
             self.error = f"{type(exc).__name__}: {exc}"
             logger.error("session failed", extra={"guid": self.guid, "error": self.error})
-            return Outcome.FAILED, Event.FAILED
+            return SessionOutcome.FAILED, Event.FAILED
         finally:
             self._reader.close()
 
-    def _consume(self, reader: KvsReader) -> tuple[Outcome, Event | None]:
+    def _consume(self, reader: KvsReader) -> tuple[SessionOutcome, Event | None]:
         for event in reader.events():
             if isinstance(event, AudioFrame):
                 self._feed(event)
@@ -312,18 +314,18 @@ class Session:
                     self._contact_id = contact
                 elif contact is not None and contact != self._contact_id:
                     logger.info("another contact took over the stream", extra={"guid": self.guid})
-                    return Outcome.ENDED, Event.MEDIA_ENDED
+                    return SessionOutcome.ENDED, Event.MEDIA_ENDED
                 with self._lock:
                     self._checkpoint = self._snapshot()
             if self._publish_failed is not None:
                 raise self._publish_failed
         if self._lease_lost.is_set():
-            return Outcome.LOST_LEASE, None
+            return SessionOutcome.LOST_LEASE, None
         if self._handover.is_set():
-            return Outcome.HANDED_OVER, None
+            return SessionOutcome.HANDED_OVER, None
         if self._stop_at_ms is not None:
-            return Outcome.DRAINED, Event.DRAINED
-        return Outcome.ENDED, Event.MEDIA_ENDED
+            return SessionOutcome.DRAINED, Event.DRAINED
+        return SessionOutcome.ENDED, Event.MEDIA_ENDED
 
     def _feed(self, frame: AudioFrame) -> None:
         track = self._tracks.get(frame.role)
@@ -337,11 +339,11 @@ class Session:
             self._media_started = True
             self._report(Event.MEDIA_STARTED)
 
-    def _finish(self, outcome: Outcome, event: Event | None) -> Outcome:
+    def _finish(self, outcome: SessionOutcome, event: Event | None) -> SessionOutcome:
         d = self.deps
-        if outcome is Outcome.LOST_LEASE:
+        if outcome is SessionOutcome.LOST_LEASE:
             return outcome  # the new owner carries on; anything we publish meanwhile has the same ids
-        if outcome is Outcome.HANDED_OVER:
+        if outcome is SessionOutcome.HANDED_OVER:
             for track in self._tracks.values():
                 if track.recognizer is not None:
                     track.recognizer.wait_idle()
@@ -356,7 +358,7 @@ class Session:
                     track.recognizer.flush()  # the open utterance ends here; every utterance is published
                 except Exception as exc:
                     self.error = self.error or f"{type(exc).__name__}: {exc}"
-                    outcome, event = Outcome.FAILED, Event.FAILED
+                    outcome, event = SessionOutcome.FAILED, Event.FAILED
         if self._publish_failed is not None:
             # nothing past the failed utterance is marked settled: leave the checkpoint where it was and retry
             self._release(self._checkpoint)
@@ -366,7 +368,7 @@ class Session:
         self._release(final)
         if event is not None:
             self._report(event)
-        if outcome is Outcome.FAILED:
+        if outcome is SessionOutcome.FAILED:
             d.metrics.count("SessionsFailed")
         logger.info("session finished", extra={"guid": self.guid, "outcome": outcome.value, "error": self.error})
         return outcome
@@ -375,7 +377,6 @@ class Session:
 
     def _recognizer_factory(self, role: Role) -> StartRecognizer:
         settings = self.job.settings
-        redactor, mode = self.deps.redactor, settings.redaction_output
 
         def start(offset_ms: int, base: StreamCheckpoint, floor: int, vad: bytes | None) -> Recognizer:
             options = StreamOptions(
@@ -386,20 +387,34 @@ class Session:
                 context=base.context,
                 floor_samples=floor,
                 # context is checkpointed: keep it in the form the conversation's messages are stored in
-                context_filter=lambda text: redactor.output(text, mode).text,
+                context_filter=lambda text: self._redact(role, text).text,
                 vad_state=vad,
             )
             return self.deps.engine.stream(options, lambda u: self._hand_to_publisher(role, u))
 
         return start
 
+    def _redact(self, role: Role, text: str) -> OutputText:
+        """The one place an utterance is redacted. The recognizer asks for the context form of each text it delivers
+        (the next decode is conditioned on it, and it is checkpointed as stored), then hands the utterance over on
+        the same decode thread: _hand_to_publisher takes this result instead of redacting the text again."""
+        began = self.deps.monotonic()
+        output = self.deps.redactor.output(text, self.job.settings.redaction_output)
+        self._redacted[role] = (text, output, (self.deps.monotonic() - began) * 1000)
+        return output
+
     def _hand_to_publisher(self, role: Role, utterance: Utterance) -> Future[None]:
         """Runs on a decode thread: queue the utterance for this session's publisher and return at once. The
         recognizer counts it as delivered (its settled point passes it) only once the future says it is published."""
         handed_at = self.deps.monotonic()
-        return self._publisher.submit(lambda: self._publish(role, utterance, handed_at))
+        last = self._redacted.pop(role, None)
+        if last is None or last[0] != utterance.text:  # an engine that skipped the context form
+            self._redact(role, utterance.text)
+            last = self._redacted.pop(role)
+        _, text, redact_ms = last
+        return self._publisher.submit(lambda: self._publish(role, utterance, text, redact_ms, handed_at))
 
-    def _publish(self, role: Role, utterance: Utterance, handed_at: float) -> None:
+    def _publish(self, role: Role, utterance: Utterance, text: OutputText, redact_ms: float, handed_at: float) -> None:
         """Runs on the publisher thread, in order per session. Retries; the checkpoint never passes a failure."""
         d = self.deps
         assert self._origin_ms is not None
@@ -408,11 +423,11 @@ class Session:
             self.job,
             role,
             utterance,
-            d.redactor,
+            text,
             origin_ms=self._origin_ms,
             now_ms=d.now_ms(),
             publish_queue_ms=waited_ms,
-            clock=d.monotonic,
+            redact_ms=redact_ms,
         )
         began = d.monotonic()
         deadline = began + self.settings.publish_retry_s

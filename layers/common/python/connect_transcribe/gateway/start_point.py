@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from connect_transcribe.media.source import MediaError, MediaSource, Selector, SelectorType
+from connect_transcribe.media.ports import MediaError, MediaSource, Selector, SelectorType
 from connect_transcribe.models.api import Role, StartSelectorType
 from connect_transcribe.models.gateway import Checkpoint
 from connect_transcribe.models.session import SessionJob

@@ -7,11 +7,10 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from connect_transcribe.media.connect_stream import CONNECT_SAMPLE_RATE_HZ
 from connect_transcribe.models.api import Role
 from connect_transcribe.models.gateway import StreamCheckpoint
-from connect_transcribe.speech.engine import Recognizer
-
-SAMPLE_RATE = 8000
+from connect_transcribe.speech.ports import Recognizer
 
 # (offset_ms, base checkpoint, floor samples, VAD state or None) -> recognizer
 StartRecognizer = Callable[[int, StreamCheckpoint, int, bytes | None], Recognizer]
@@ -56,7 +55,7 @@ class ParticipantTrack:
         n = len(pcm) // 2
         self.samples += n
         self.last_ts_ms = timestamp_ms
-        self.last_end_ms = timestamp_ms + n * 1000 // SAMPLE_RATE
+        self.last_end_ms = timestamp_ms + n * 1000 // CONNECT_SAMPLE_RATE_HZ
 
     @property
     def audio_bytes(self) -> int:
@@ -64,7 +63,7 @@ class ParticipantTrack:
 
     @property
     def audio_ms(self) -> int:
-        return self.base.audio_ms + self.samples * 1000 // SAMPLE_RATE
+        return self.base.audio_ms + self.samples * 1000 // CONNECT_SAMPLE_RATE_HZ
 
     @property
     def delivered(self) -> int:
@@ -87,7 +86,7 @@ class ParticipantTrack:
                 context=settled.context,
                 sequence=settled.sequence,
                 audio_bytes=self.base.audio_bytes + 2 * mark.sample,
-                audio_ms=self.base.audio_ms + mark.sample * 1000 // SAMPLE_RATE,
+                audio_ms=self.base.audio_ms + mark.sample * 1000 // CONNECT_SAMPLE_RATE_HZ,
             ),
             mark.fragment_ts_ms,
         )

@@ -1,11 +1,8 @@
-"""Utterance assembly: recognizer output + session context + redaction → the published message."""
+"""Utterance assembly: recognizer output + session context + its redacted text → the published message."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
-from connect_transcribe.gateway.redaction import Redactor
+from connect_transcribe.gateway.redaction import OutputText
 from connect_transcribe.models.api import Role
 from connect_transcribe.models.session import SessionJob
 from connect_transcribe.models.utterance import TokenOut, UtteranceMessage, UtteranceTimings, utterance_id
@@ -16,27 +13,23 @@ def build_message(
     job: SessionJob,
     role: Role,
     utterance: Utterance,
-    redactor: Redactor,
+    text: OutputText,
     *,
     origin_ms: int,
     now_ms: int,
     publish_queue_ms: float = 0.0,
-    clock: Callable[[], float] = time.perf_counter,
+    redact_ms: float = 0.0,
 ) -> UtteranceMessage:
-    """`publish_queue_ms`: how long the utterance waited for the session's publisher; `clock` (seconds) times the
-    redaction."""
+    """`text`: the utterance's text as the session redacted it (once: see Session._redact), which took
+    `redact_ms`; `publish_queue_ms`: how long the utterance waited for the session's publisher."""
     stream = next(s for s in job.streams if s.role is role)
-    mode = job.settings.redaction_output
-    began = clock()
-    text = redactor.output(utterance.text, mode)
     tokens = None
     if job.settings.detailed_token:
-        texts = redactor.output_tokens(utterance.text, [t.text for t in utterance.tokens], mode)
+        texts = text.tokens([t.text for t in utterance.tokens])
         tokens = tuple(
             TokenOut(text=t, start_ms=tok.start_ms, end_ms=tok.end_ms, confidence=tok.confidence)
             for t, tok in zip(texts, utterance.tokens, strict=True)
         )
-    redact_ms = (clock() - began) * 1000
     stages = utterance.timings
     return UtteranceMessage(
         utterance_id=utterance_id(job.guid, stream.stream_id, utterance.sequence),

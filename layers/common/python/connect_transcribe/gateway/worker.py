@@ -11,12 +11,12 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from connect_transcribe.gateway.ports import JobSource, Liveness, ReceivedJob
-from connect_transcribe.gateway.session import Outcome, Session, SessionDeps, SessionSettings
-from connect_transcribe.models.session import SessionState
+from connect_transcribe.gateway.ports import JobSource, Liveness
+from connect_transcribe.gateway.session import Session, SessionDeps, SessionOutcome, SessionSettings
+from connect_transcribe.models.session import ReceivedJob, SessionState
 from connect_transcribe.observability import logger
 
-_DONE = frozenset({Outcome.DRAINED, Outcome.ENDED, Outcome.FAILED, Outcome.STALE})
+_DONE = frozenset({SessionOutcome.DRAINED, SessionOutcome.ENDED, SessionOutcome.FAILED, SessionOutcome.STALE})
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class Worker:
         self._supervisor: threading.Thread | None = None
         self.id = deps.worker_id or f"worker-{uuid.uuid4()}"
         # (guid, outcome) of recent sessions, for tests and the local demo; bounded for a process that runs for weeks
-        self.finished: deque[tuple[str, Outcome]] = deque(maxlen=10_000)
+        self.finished: deque[tuple[str, SessionOutcome]] = deque(maxlen=10_000)
 
     @property
     def active_sessions(self) -> int:
@@ -147,9 +147,9 @@ class Worker:
         try:
             if outcome in _DONE:
                 self.jobs.delete(running.receipt)
-            elif outcome is Outcome.BUSY:
+            elif outcome is SessionOutcome.BUSY:
                 self.jobs.retry_later(running.receipt, self.settings.busy_retry_s)
-            elif outcome is Outcome.HANDED_OVER:
+            elif outcome is SessionOutcome.HANDED_OVER:
                 delay = 0 if session.error is None else self.settings.crash_retry_s
                 self.jobs.retry_later(running.receipt, delay)
             # LOST_LEASE: another worker owns the session now; leave the message alone

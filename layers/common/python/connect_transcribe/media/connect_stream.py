@@ -13,7 +13,8 @@ from connect_transcribe.media.mkv import Frame, MkvEvent, SegmentStarted, TagsPa
 from connect_transcribe.models.api import Role
 
 TRACK_ROLES = {"AUDIO_FROM_CUSTOMER": Role.CUSTOMER, "AUDIO_TO_CUSTOMER": Role.AGENT}
-PCM_MIME = "audio/L16;rate=8000;channels=1"
+CONNECT_SAMPLE_RATE_HZ = 8000  # Connect's audio: 8 kHz, signed 16-bit little-endian, mono
+PCM_MIME = f"audio/L16;rate={CONNECT_SAMPLE_RATE_HZ};channels=1"
 
 FRAGMENT_NUMBER = "AWS_KINESISVIDEO_FRAGMENT_NUMBER"
 PRODUCER_TIMESTAMP = "AWS_KINESISVIDEO_PRODUCER_TIMESTAMP"

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from connect_transcribe.media.connect_stream import CONNECT_SAMPLE_RATE_HZ
 from connect_transcribe.media.mkv import (
     Frame,
     MkvError,
@@ -28,7 +29,6 @@ FRAGMENT_NUMBER = "AWS_KINESISVIDEO_FRAGMENT_NUMBER"
 ERROR_CODE = "AWS_KINESISVIDEO_EXCEPTION_ERROR_CODE"
 ERROR_MESSAGE = "AWS_KINESISVIDEO_EXCEPTION_MESSAGE"
 MIME_TYPE = "MimeType"
-DEFAULT_RATE = 8000  # Connect's telephone audio
 
 
 def read_chunks(source: IO[bytes], size: int = CHUNK) -> Iterator[bytes]:
@@ -191,7 +191,7 @@ def _rate(mime_type: str | None, track: TrackInfo | None) -> int:
         return int(match.group(1))
     if track and track.sampling_rate:
         return int(track.sampling_rate)
-    return DEFAULT_RATE
+    return CONNECT_SAMPLE_RATE_HZ
 
 
 def _file_name(name: str) -> str:

@@ -6,6 +6,8 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from connect_transcribe.media.connect_stream import CONNECT_SAMPLE_RATE_HZ
+
 # Element ids (Matroska spec); the parser in media/mkv.py uses the same numbers.
 EBML = 0x1A45DFA3
 SEGMENT = 0x18538067
@@ -83,7 +85,8 @@ def segment_info() -> bytes:
 def tracks_element(tracks: Sequence[WriterTrack]) -> bytes:
     entries = b""
     for track in tracks:
-        audio = float_element(0xB5, 8000.0) + uint_element(0x9F, 1)  # SamplingFrequency, Channels
+        # SamplingFrequency, Channels
+        audio = float_element(0xB5, float(CONNECT_SAMPLE_RATE_HZ)) + uint_element(0x9F, 1)
         entries += element(
             TRACK_ENTRY,
             uint_element(0xD7, track.number)  # TrackNumber

@@ -21,7 +21,7 @@ from connect_transcribe.media.connect_stream import (
     FragmentTagged,
 )
 from connect_transcribe.media.mkv import MkvError, MkvStreamParser
-from connect_transcribe.media.source import (
+from connect_transcribe.media.ports import (
     MediaConnection,
     MediaError,
     MediaIdle,

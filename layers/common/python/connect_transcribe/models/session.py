@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -111,6 +112,16 @@ class SessionJob(StoredModel):
             settings=conv.settings,
             enqueued_at_ms=now_ms,
         )
+
+
+@dataclass(frozen=True)
+class ReceivedJob:
+    """A sessions-queue message as the media gateway receives it (never stored: a dataclass, not a model)."""
+
+    receipt: str
+    job: SessionJob | None  # None: the body is not a valid job (left for the DLQ)
+    error: str | None = None
+    first_received_ms: int = 0
 
 
 TRACKS = {Role.CUSTOMER: "AUDIO_FROM_CUSTOMER", Role.AGENT: "AUDIO_TO_CUSTOMER"}

@@ -37,7 +37,7 @@ class UtteranceTimings(StoredModel):
     fallback_ms: float = 0.0  # the beam-search fallback; 0 when it did not run
     early_decode: bool = False  # decoded at a pause before the endpoint closed it (decode_ms is then ~0)
     publish_queue_ms: float = 0.0  # decoded -> the session's publisher took it (behind the session's publishes)
-    redact_ms: float = 0.0  # the redaction in message assembly
+    redact_ms: float = 0.0  # the one redaction of the text (on the decode thread, see gateway.session)
     # epoch ms, set on the queued copy just before the SQS send (the stored copy is written first, without it):
     # the webhook Lambda measures delivery from here
     enqueued_at_ms: int | None = None

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import resample_poly
 
-PHONE_RATE = 8000
+from connect_transcribe.media.connect_stream import CONNECT_SAMPLE_RATE_HZ
+
 WHISPER_RATE = 16000
 BYTES_PER_SAMPLE = 2
 
@@ -17,7 +18,7 @@ def pcm16_to_float(pcm: bytes | bytearray | memoryview) -> np.ndarray:
     return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
 
 
-def to_whisper_rate(samples: np.ndarray, rate: int = PHONE_RATE) -> np.ndarray:
+def to_whisper_rate(samples: np.ndarray, rate: int = CONNECT_SAMPLE_RATE_HZ) -> np.ndarray:
     """Polyphase resampling (Kaiser-windowed FIR): clean up to 4 kHz, nothing aliased above."""
     if rate == WHISPER_RATE:
         return samples.astype(np.float32, copy=False)
@@ -27,10 +28,10 @@ def to_whisper_rate(samples: np.ndarray, rate: int = PHONE_RATE) -> np.ndarray:
 
 def to_phone_rate(samples: np.ndarray, rate: int) -> np.ndarray:
     """Any rate to 8 kHz, as the phone network would carry it."""
-    if rate == PHONE_RATE:
+    if rate == CONNECT_SAMPLE_RATE_HZ:
         return samples.astype(np.float32, copy=False)
-    gcd = np.gcd(rate, PHONE_RATE)
-    return resample_poly(samples, PHONE_RATE // gcd, rate // gcd).astype(np.float32)
+    gcd = np.gcd(rate, CONNECT_SAMPLE_RATE_HZ)
+    return resample_poly(samples, CONNECT_SAMPLE_RATE_HZ // gcd, rate // gcd).astype(np.float32)
 
 
 def normalize_level(samples: np.ndarray, target_peak: float = 0.7, max_gain: float = 20.0) -> np.ndarray:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from connect_transcribe.media.connect_stream import CONNECT_SAMPLE_RATE_HZ
 from connect_transcribe.speech.vad import WINDOW
 
-WINDOW_MS = WINDOW * 1000 // 8000  # 32
+WINDOW_MS = WINDOW * 1000 // CONNECT_SAMPLE_RATE_HZ  # 32
 
 
 @dataclass(frozen=True)

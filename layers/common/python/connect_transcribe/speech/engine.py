@@ -1,64 +1,24 @@
-"""The SpeechEngine interface and its Whisper implementation: one model and one VAD session per process,
+"""The Whisper SpeechEngine (speech/ports.py): one model and one VAD session per process,
 a bounded decode pool shared by every stream, a recognizer per participant stream."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from connect_transcribe.speech import tuning
 from connect_transcribe.speech import weights as models
 from connect_transcribe.speech.endpointer import EndpointSettings
-from connect_transcribe.speech.recognizer import OnUtterance, Settled, StreamRecognizer
+from connect_transcribe.speech.ports import StreamOptions
+from connect_transcribe.speech.recognizer import OnUtterance, StreamRecognizer
 from connect_transcribe.speech.vad import SileroVad, VadStream
 from connect_transcribe.speech.whisper import DecodeOptions, WhisperDecoder
 
 
 class UnsupportedLanguage(ValueError):
     pass
-
-
-@dataclass(frozen=True)
-class StreamOptions:
-    language: str = "en-US"
-    detailed_token: bool = False
-    offset_ms: int = 0  # where this stream's audio starts in the conversation (pause/resume)
-    first_sequence: int = 0  # utterances this stream already delivered (resume, takeover)
-    context: str | None = None  # decoding context carried over from a checkpoint (see StreamRecognizer)
-    floor_samples: int = 0  # no utterance starts before this sample (takeover: the settled point)
-    context_filter: Callable[[str], str] | None = None
-    vad_state: bytes | None = None  # the VAD's state where this stream resumes (takeover)
-
-
-class Recognizer(Protocol):
-    def feed(self, pcm: bytes) -> None: ...
-
-    def wait_idle(self, timeout: float | None = None) -> bool: ...
-
-    def vad_state(self) -> bytes: ...
-
-    def settled(self) -> Settled:
-        """Where a replacement recognizer would carry on from."""
-        ...
-
-    def flush(self) -> None:
-        """End of stream: finish the open utterance and wait until every utterance has been delivered."""
-        ...
-
-
-class SpeechEngine(Protocol):
-    @property
-    def languages(self) -> tuple[str, ...]: ...
-
-    def check_language(self, language: str) -> None: ...
-
-    def stream(self, options: StreamOptions, on_utterance: OnUtterance) -> Recognizer: ...
-
-    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)

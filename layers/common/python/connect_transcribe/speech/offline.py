@@ -10,11 +10,12 @@ from typing import TextIO
 
 import numpy as np
 
+from connect_transcribe.media.connect_stream import CONNECT_SAMPLE_RATE_HZ
 from connect_transcribe.media.recording import is_mkv, read_connect_mkv
 from connect_transcribe.media.wav import read_wav, to_pcm16
 from connect_transcribe.models.api import Role
-from connect_transcribe.speech.audio import PHONE_RATE, pcm16_to_float, to_phone_rate
-from connect_transcribe.speech.engine import SpeechEngine, StreamOptions
+from connect_transcribe.speech.audio import pcm16_to_float, to_phone_rate
+from connect_transcribe.speech.ports import SpeechEngine, StreamOptions
 from connect_transcribe.speech.recognizer import Utterance
 
 CHUNK_MS = 100
@@ -46,7 +47,7 @@ def transcribe_file(
         for role, _ in zip(ROLES, channels, strict=False)
     ]
     pcm = [to_pcm16(c) for c in channels]
-    step = PHONE_RATE * CHUNK_MS // 1000 * 2
+    step = CONNECT_SAMPLE_RATE_HZ * CHUNK_MS // 1000 * 2
     total = max(len(p) for p in pcm)
     show = progress is not None and progress.isatty() and result.seconds > 30
     for offset in range(0, total, step):
@@ -71,13 +72,15 @@ def _load(path: Path) -> tuple[FileTranscript, list[np.ndarray]]:
         channels = [pcm16_to_float(pcm[Role.CUSTOMER]), pcm16_to_float(pcm[Role.AGENT])]
         if not len(channels[1]):
             channels = channels[:1]  # the older single-track layout: the customer only
-        result = FileTranscript(seconds=max(len(c) for c in channels) / PHONE_RATE)
+        result = FileTranscript(seconds=max(len(c) for c in channels) / CONNECT_SAMPLE_RATE_HZ)
         result.notes.append("Connect MKV recording: tracks AUDIO_FROM_CUSTOMER / AUDIO_TO_CUSTOMER")
         return result, channels
     audio = read_wav(path)
     result = FileTranscript(seconds=audio.seconds)
-    if audio.rate != PHONE_RATE:
-        result.notes.append(f"resampled {audio.rate} Hz to {PHONE_RATE} Hz, as the phone network would carry it")
+    if audio.rate != CONNECT_SAMPLE_RATE_HZ:
+        result.notes.append(
+            f"resampled {audio.rate} Hz to {CONNECT_SAMPLE_RATE_HZ} Hz, as the phone network would carry it"
+        )
     if len(audio.channels) > len(ROLES):
         result.notes.append(f"{len(audio.channels)} channels: using the first two (customer, agent)")
     return result, [to_phone_rate(c, audio.rate) for c in audio.channels[: len(ROLES)]]

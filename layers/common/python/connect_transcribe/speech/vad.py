@@ -20,7 +20,7 @@ from importlib import resources
 import numpy as np
 import onnxruntime as ort
 
-from connect_transcribe.speech.audio import PHONE_RATE
+from connect_transcribe.media.connect_stream import CONNECT_SAMPLE_RATE_HZ
 
 WINDOW = 256  # samples per decision at 8 kHz (32 ms)
 CONTEXT = 32  # samples of the previous window the model expects in front of each window at 8 kHz
@@ -42,7 +42,7 @@ class SileroVad:
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         self._session = ort.InferenceSession(path or model_path(), options, providers=["CPUExecutionProvider"])
-        self._rate = np.array(PHONE_RATE, dtype=np.int64)
+        self._rate = np.array(CONNECT_SAMPLE_RATE_HZ, dtype=np.int64)
 
     def stream(self, *, reset_after_ms: int = RESET_AFTER_MS, quiet_below: float = QUIET_BELOW) -> VadStream:
         return VadStream(self, reset_after_ms=reset_after_ms, quiet_below=quiet_below)
@@ -60,7 +60,7 @@ class VadStream:
         self, vad: SileroVad, *, reset_after_ms: int = RESET_AFTER_MS, quiet_below: float = QUIET_BELOW
     ) -> None:
         self._vad = vad
-        self._reset_after = reset_after_ms * PHONE_RATE // 1000 // WINDOW  # windows; 0: never
+        self._reset_after = reset_after_ms * CONNECT_SAMPLE_RATE_HZ // 1000 // WINDOW  # windows; 0: never
         self._quiet_below = quiet_below
         self._state = np.zeros(_STATE_SHAPE, dtype=np.float32)
         self._quiet = 0  # windows of silence since the last window of speech or reset

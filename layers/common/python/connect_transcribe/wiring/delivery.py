@@ -1,47 +1,25 @@
 """Composition root for the webhook delivery Lambda: settings -> logic with the requests transport, the
-Secrets Manager secret, the SQS DLQ and powertools metrics. Built once per container, reused while warm."""
+Secrets Manager secret, the SQS DLQ and powertools metrics. Built once per container, reused while warm.
+Also the queues of `connect-transcribe redrive-dlq`, which moves that DLQ's messages back."""
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
-
 import boto3
-from aws_lambda_powertools.metrics import MetricUnit
 from botocore.config import Config
 
+from connect_transcribe.adapters.powertools_metrics import PowertoolsMetrics
 from connect_transcribe.adapters.sqs_dead_letters import SqsDeadLetters
+from connect_transcribe.adapters.sqs_redrive import SqsRedriveQueue
+from connect_transcribe.adapters.system import SystemClock
 from connect_transcribe.adapters.webhook_http import RequestsTransport, TlsConfigurationError, TlsMaterial
 from connect_transcribe.adapters.webhook_secret import SecretsManagerWebhookSecret
 from connect_transcribe.delivery.auth import OAuthSettings, OAuthTokenCache, WebhookAuth
 from connect_transcribe.delivery.deliver import DeliveryConfig, WebhookDelivery
 from connect_transcribe.delivery.ssrf import TargetPolicy
 from connect_transcribe.models.enums import WebhookAuthMode
-from connect_transcribe.observability import metrics
 from connect_transcribe.settings import WebhookSettings
 
 AWS_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
-
-
-class SystemClock:
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(seconds)
-
-
-class PowertoolsMetrics:
-    """Adds to the handler's powertools Metrics; @metrics.log_metrics flushes them once per invocation."""
-
-    def count(self, name: str, value: float = 1) -> None:
-        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
-
-    def latency_ms(self, name: str, value: float) -> None:
-        metrics.add_metric(name=name, unit=MetricUnit.Milliseconds, value=value)
 
 
 def webhook_delivery(settings: WebhookSettings) -> WebhookDelivery:
@@ -86,3 +64,15 @@ def webhook_delivery(settings: WebhookSettings) -> WebhookDelivery:
         metrics=PowertoolsMetrics(),
         clock=clock,
     )
+
+
+def redrive_queues(source_url: str, target_url: str) -> tuple[SqsRedriveQueue, SqsRedriveQueue]:
+    """The DLQ and the utterances queue of a redrive, on one SQS client in the DLQ's region (from its URL)."""
+    sqs = boto3.client("sqs", region_name=queue_region(source_url))
+    return SqsRedriveQueue(sqs, source_url), SqsRedriveQueue(sqs, target_url)
+
+
+def queue_region(url: str) -> str | None:
+    """https://sqs.<region>.amazonaws.com/<account>/<name>: the queue's region, whatever the shell's default."""
+    host = url.split("://", 1)[-1].split("/", 1)[0].split(".")
+    return host[1] if len(host) > 3 and host[0] == "sqs" else None

@@ -3,15 +3,21 @@ reader + S3 feed store + run logic) and its API (file_exporter_api: S3 catalog +
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
 import boto3
 from botocore.config import Config
 
+from connect_transcribe.adapters.dynamodb_backfill import ExportIndexBackfill
 from connect_transcribe.adapters.dynamodb_export import EXPORT_SHARDS, DynamoDbExportSource
 from connect_transcribe.adapters.s3_feed_catalog import S3FeedCatalog
 from connect_transcribe.adapters.s3_feed_store import S3FeedStore
 from connect_transcribe.adapters.sfn_exports import SfnExportStarter
 from connect_transcribe.adapters.system import SystemClock
-from connect_transcribe.export.feed_api import ExportStarter, FeedApiPolicy, FeedApiService
+from connect_transcribe.export.feed_api import FeedApiPolicy, FeedApiService
+from connect_transcribe.export.ports import ExportStarter
 from connect_transcribe.export.runs import ExportService
 from connect_transcribe.models.feed import FeedFormat
 from connect_transcribe.settings import ExportSettings, FeedApiSettings
@@ -35,6 +41,22 @@ def export_service(settings: ExportSettings, *, session: boto3.Session | None = 
         max_interval_hours=settings.max_interval_hours,
         retention_days=settings.retention_days,
     )
+
+
+def export_index_backfill(
+    table_name: str, *, segments: int, on_corrupt: Callable[[dict[str, Any], str], None]
+) -> ExportIndexBackfill:
+    """`connect-transcribe backfill-export-index`: a batch job like a run, with the same patient client."""
+    return ExportIndexBackfill(
+        boto3.client("dynamodb", config=AWS_CONFIG), table_name, segments=segments, on_corrupt=on_corrupt
+    )
+
+
+@cache
+def run_service() -> ExportService:
+    """The service of the run's three Lambdas (export_plan, export_hour, export_commit): built on the first invocation
+    of a container, from the settings read then (never at import), and kept while the container is warm."""
+    return export_service(ExportSettings())
 
 
 # The API answers people and scripts: fail fast. Presigned URLs must be SigV4: the feed bucket is SSE-KMS, and S3

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import uuid
-from pathlib import Path
 
 import boto3
 from botocore.config import Config
@@ -18,12 +17,12 @@ from connect_transcribe.adapters.sqs_sessions import SqsJobSource
 from connect_transcribe.adapters.sqs_utterances import SqsUtteranceQueue, StoreAndEnqueue
 from connect_transcribe.adapters.system import SystemClock, UuidIds
 from connect_transcribe.control.sessions import SessionPolicy, SessionService
-from connect_transcribe.gateway.health import AliveFile
 from connect_transcribe.gateway.session import SessionDeps, SessionSettings
 from connect_transcribe.gateway.worker import Worker, WorkerSettings
 from connect_transcribe.media.reader import ReaderSettings
 from connect_transcribe.settings import GatewayHealthSettings, GatewaySettings
 from connect_transcribe.speech.engine import EngineSettings, WhisperEngine
+from connect_transcribe.wiring.health import alive_file
 
 AWS_CONFIG = Config(
     connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 4}, max_pool_connections=64
@@ -75,4 +74,4 @@ def build_worker(
         ),
     )
     jobs = SqsJobSource(sqs, settings.sessions_queue_url, visibility_s=settings.visibility_seconds)
-    return Worker(jobs, deps, worker_settings, liveness=AliveFile(Path(health.health_file))), engine
+    return Worker(jobs, deps, worker_settings, liveness=alive_file(health)), engine

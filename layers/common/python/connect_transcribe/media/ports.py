@@ -1,4 +1,5 @@
-"""The port the KVS reader reads through (boto3 GetMedia in adapters/kvs.py) and its typed failures."""
+"""The media port: the byte source the KVS reader reads through (boto3 GetMedia in adapters/kvs.py), where it
+starts reading (Selector) and its typed failures."""
 
 from __future__ import annotations
 
