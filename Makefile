@@ -61,7 +61,8 @@ test: install
 CLOCK_TESTS := tests/unit tests/integration tests/e2e/test_pipeline.py --ignore=tests/integration/gateway \
 	--ignore=tests/integration/speech --ignore=tests/integration/media --ignore=tests/integration/bench \
 	--ignore=tests/unit/bench --ignore=tests/integration/dev/test_demo.py \
-	--ignore=tests/integration/dev/test_sqs_poller.py --ignore=tests/integration/dev/test_stack.py
+	--ignore=tests/integration/dev/test_sqs_poller.py --ignore=tests/integration/dev/test_stack.py \
+	--ignore=tests/integration/dev/test_local_up.py
 # Offsets (not '@' start times, which libfaketime restarts in every child process) keep one wall clock across the
 # processes a test starts.
 SHIFTED := PYTHONPATH=$(CURDIR)/tests/faketime FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f

@@ -1,4 +1,4 @@
-"""Factories for request bodies, API Gateway events, Connect events and Lambda contexts."""
+"""Factories for request bodies, API Gateway events, Connect events, Lambda contexts and session jobs."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import socket
 import uuid
 from typing import Any
 
+from connect_transcribe.models.api import AutotranscribeParams, Role
+from connect_transcribe.models.session import JobStream, SessionJob, StartSelector
 from connect_transcribe_dev.api_gateway import proxy_event
 from connect_transcribe_dev.lambda_context import LocalLambdaContext
 
@@ -101,3 +103,33 @@ def connect_event(
         },
         "Name": "ContactFlowEvent",
     }
+
+
+def session_job(
+    guid: str = "g",
+    *,
+    generation: int = 1,
+    selector: StartSelector | None = None,
+    streams: tuple[tuple[str, str], tuple[str, str]] = (("c", "c"), ("a", "a")),
+    settings: AutotranscribeParams | None = None,
+    stream_arn: str = "arn:aws:kinesisvideo:us-east-1:123456789012:stream/s/1",
+    enqueued_at_ms: int = 0,
+) -> SessionJob:
+    """A session job as the API queues it: `streams` gives the (stream id, external id) of the customer, then the
+    agent."""
+    (customer_stream, customer_id), (agent_stream, agent_id) = streams
+    return SessionJob(
+        guid=guid,
+        generation=generation,
+        namespace="amazonconnect",
+        stream_arn=stream_arn,
+        start_selector=selector or StartSelector(type="NOW"),
+        streams=[
+            JobStream(
+                role=Role.CUSTOMER, stream_id=customer_stream, external_id=customer_id, track_name="AUDIO_FROM_CUSTOMER"
+            ),
+            JobStream(role=Role.AGENT, stream_id=agent_stream, external_id=agent_id, track_name="AUDIO_TO_CUSTOMER"),
+        ],
+        settings=settings or AutotranscribeParams(),
+        enqueued_at_ms=enqueued_at_ms,
+    )

@@ -5,8 +5,6 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from connect_transcribe.adapters.memory_store import InMemoryConversationStore
-from connect_transcribe.adapters.sqs_jobs import InMemoryJobQueue
 from connect_transcribe.control.sessions import SessionPolicy, SessionService
 from connect_transcribe.control.state_machine import Event
 from connect_transcribe.errors import (
@@ -21,6 +19,7 @@ from connect_transcribe.models.session import SessionJob, SessionState
 
 from tests.clock import FakeClock
 from tests.factories import OTHER_STREAM_ARN, STREAM_ARN, start_body
+from tests.unit.control.fakes import InMemoryConversationStore, InMemoryJobQueue
 
 
 class CountingIds:

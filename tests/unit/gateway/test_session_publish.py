@@ -19,7 +19,6 @@ from connect_transcribe.models.api import AutotranscribeParams, Role
 from connect_transcribe.models.gateway import Checkpoint, Lease
 from connect_transcribe.models.session import (
     Conversation,
-    JobStream,
     SessionJob,
     SessionState,
     StartSelector,
@@ -29,6 +28,7 @@ from connect_transcribe.models.utterance import UtteranceMessage
 from connect_transcribe_dev.kvs_producer import KvsProducer
 from connect_transcribe_dev.kvs_store import LocalStream
 
+from tests.factories import session_job
 from tests.unit.speech.fakes import FakeClock, FakeDecoder, FakeEngine, silence, tone
 
 ARN = "arn:aws:kinesisvideo:us-east-1:123456789012:stream/connect-contact/1"
@@ -154,21 +154,10 @@ class Sink:
 
 
 def job(guid: str) -> SessionJob:
-    return SessionJob(
-        guid=guid,
-        generation=1,
-        namespace="amazonconnect",
+    return session_job(
+        guid,
         stream_arn=ARN,
-        start_selector=StartSelector(type="NOW"),
-        streams=[
-            JobStream(
-                role=Role.CUSTOMER, stream_id=f"{guid}-customer", external_id="cust-1", track_name="AUDIO_FROM_CUSTOMER"
-            ),
-            JobStream(
-                role=Role.AGENT, stream_id=f"{guid}-agent", external_id="agent-1", track_name="AUDIO_TO_CUSTOMER"
-            ),
-        ],
-        settings=AutotranscribeParams(),
+        streams=((f"{guid}-customer", "cust-1"), (f"{guid}-agent", "agent-1")),
         enqueued_at_ms=START_MS,
     )
 

@@ -6,9 +6,11 @@ import threading
 
 from connect_transcribe.gateway.start_point import StartPoint, start_point
 from connect_transcribe.media.ports import MediaUnavailable, Selector, SelectorType
-from connect_transcribe.models.api import AutotranscribeParams, Role
+from connect_transcribe.models.api import Role
 from connect_transcribe.models.gateway import Checkpoint, StreamCheckpoint
-from connect_transcribe.models.session import JobStream, SessionJob, StartSelector
+from connect_transcribe.models.session import SessionJob, StartSelector
+
+from tests.factories import session_job
 
 FIRST = "91343852333181432392682062607743920146159169392"
 
@@ -30,18 +32,9 @@ class Lookup:
 
 
 def job(generation: int = 1, selector: StartSelector | None = None) -> SessionJob:
-    return SessionJob(
-        guid="g",
+    return session_job(
         generation=generation,
-        namespace="amazonconnect",
-        stream_arn="arn:aws:kinesisvideo:us-east-1:123456789012:stream/s/1",
-        start_selector=selector or StartSelector(type="FRAGMENT_NUMBER", after_fragment_number=FIRST),
-        streams=[
-            JobStream(role=Role.CUSTOMER, stream_id="c", external_id="c", track_name="AUDIO_FROM_CUSTOMER"),
-            JobStream(role=Role.AGENT, stream_id="a", external_id="a", track_name="AUDIO_TO_CUSTOMER"),
-        ],
-        settings=AutotranscribeParams(),
-        enqueued_at_ms=0,
+        selector=selector or StartSelector(type="FRAGMENT_NUMBER", after_fragment_number=FIRST),
     )
 
 

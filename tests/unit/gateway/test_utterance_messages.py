@@ -11,26 +11,21 @@ from connect_transcribe.gateway.redaction import Redactor
 from connect_transcribe.gateway.utterance_messages import build_message
 from connect_transcribe.models.api import AutotranscribeParams, Role
 from connect_transcribe.models.enums import RedactionOutput
-from connect_transcribe.models.session import JobStream, SessionJob, StartSelector
+from connect_transcribe.models.session import SessionJob
 from connect_transcribe.models.utterance import UtteranceMessage, UtteranceTimings, utterance_id
 from connect_transcribe.speech.recognizer import Timings, Token, Utterance
+
+from tests.factories import session_job
 
 SAID = "my card is 4111 1111 1111 1111 thanks"
 
 
 def job(**params: object) -> SessionJob:
-    return SessionJob(
-        guid="contact-1",
+    return session_job(
+        "contact-1",
         generation=2,
-        namespace="amazonconnect",
-        stream_arn="arn:aws:kinesisvideo:us-east-1:123456789012:stream/s/1",
-        start_selector=StartSelector(type="NOW"),
-        streams=[
-            JobStream(role=Role.CUSTOMER, stream_id="s-cust", external_id="cust-1", track_name="AUDIO_FROM_CUSTOMER"),
-            JobStream(role=Role.AGENT, stream_id="s-agent", external_id="agent-1", track_name="AUDIO_TO_CUSTOMER"),
-        ],
+        streams=(("s-cust", "cust-1"), ("s-agent", "agent-1")),
         settings=AutotranscribeParams.model_validate(params),
-        enqueued_at_ms=0,
     )
 
 

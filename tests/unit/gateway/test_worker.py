@@ -9,24 +9,13 @@ from typing import Any
 
 from connect_transcribe.gateway.session import SessionDeps, SessionOutcome
 from connect_transcribe.gateway.worker import Worker, WorkerSettings
-from connect_transcribe.models.api import AutotranscribeParams, Role
-from connect_transcribe.models.session import JobStream, ReceivedJob, SessionJob, StartSelector
+from connect_transcribe.models.session import ReceivedJob, SessionJob
+
+from tests.factories import session_job
 
 
 def job(guid: str) -> SessionJob:
-    return SessionJob(
-        guid=guid,
-        generation=1,
-        namespace="amazonconnect",
-        stream_arn="arn:aws:kinesisvideo:us-east-1:123456789012:stream/s/1",
-        start_selector=StartSelector(type="NOW"),
-        streams=[
-            JobStream(role=Role.CUSTOMER, stream_id="c", external_id="c", track_name="AUDIO_FROM_CUSTOMER"),
-            JobStream(role=Role.AGENT, stream_id="a", external_id="a", track_name="AUDIO_TO_CUSTOMER"),
-        ],
-        settings=AutotranscribeParams(),
-        enqueued_at_ms=0,
-    )
+    return session_job(guid)
 
 
 class FakeJobs:

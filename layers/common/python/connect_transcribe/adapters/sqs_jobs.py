@@ -23,13 +23,3 @@ class SqsJobQueue:
                     "generation": {"DataType": "Number", "StringValue": str(job.generation)},
                 },
             )
-
-
-class InMemoryJobQueue:
-    """Local stand-in: keeps jobs in a list (tests, local mode without SQS)."""
-
-    def __init__(self) -> None:
-        self.jobs: list[SessionJob] = []
-
-    def send(self, job: SessionJob) -> None:
-        self.jobs.append(job)

@@ -1,11 +1,12 @@
-"""In-process conversation store with the same conditional semantics as the DynamoDB store."""
+"""In-process stand-ins for the control ports: a conversation store with the same conditional semantics as the
+DynamoDB store, and a job queue that keeps jobs in a list. Test code only: nothing shipped uses them."""
 
 from __future__ import annotations
 
 import threading
 
 from connect_transcribe.errors import AlreadyExists, StaleWrite
-from connect_transcribe.models.session import Conversation, SessionState, StreamRecord
+from connect_transcribe.models.session import Conversation, SessionJob, SessionState, StreamRecord
 
 
 class InMemoryConversationStore:
@@ -35,3 +36,13 @@ class InMemoryConversationStore:
     def streams(self, guid: str) -> list[StreamRecord]:
         with self._lock:
             return list(self._streams.get(guid, []))
+
+
+class InMemoryJobQueue:
+    """Keeps jobs in a list."""
+
+    def __init__(self) -> None:
+        self.jobs: list[SessionJob] = []
+
+    def send(self, job: SessionJob) -> None:
+        self.jobs.append(job)
