@@ -90,6 +90,7 @@ _RETENTION_BY_DAYS: dict[int, logs.RetentionDays] = {
     3653: logs.RetentionDays.TEN_YEARS,
 }
 
+_KINESIS_STREAM_ARN = re.compile(r"^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream/[A-Za-z0-9_.-]{1,128}$")
 _KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f-]{36})$")
 _IAM_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@/_-]{1,512}$")
 _CONNECT_INSTANCE_ARN = re.compile(r"^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance/[0-9a-f-]{36}$")
@@ -278,6 +279,12 @@ class DeploymentConfig(BaseModel):
     kvs_role_arn: str | None = None
     kvs_external_id: str | None = Field(default=None, min_length=2, max_length=1224, pattern=r"^[A-Za-z0-9+=,.@:/_-]+$")
 
+    # --- pause on hold (functions/agent_events): Connect's agent event stream, a Kinesis data stream
+    # Empty: nothing is deployed. Set: a consumer pauses transcription while a contact is on hold, resumes it after.
+    agent_event_stream_arn: str | None = None
+    # Only for a stream encrypted with a customer managed key (Connect's default is none, or the AWS managed key).
+    agent_event_stream_kms_key_arn: str | None = None
+
     @field_validator(
         "connect_instance_arn",
         "waf_web_acl_arn",
@@ -381,6 +388,25 @@ class DeploymentConfig(BaseModel):
     @field_validator("webhook_secret_kms_key_arn")
     @classmethod
     def _secret_kms_arn(cls, value: str | None) -> str | None:
+        if value is not None and not _KMS_KEY_ARN.match(value):
+            raise ValueError("must be a KMS key ARN (arn:aws:kms:<region>:<acct>:key/<id>)")
+        return value
+
+    @field_validator("agent_event_stream_arn", "agent_event_stream_kms_key_arn", mode="before")
+    @classmethod
+    def _agent_events_empty_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("agent_event_stream_arn")
+    @classmethod
+    def _kinesis_stream_arn(cls, value: str | None) -> str | None:
+        if value is not None and not _KINESIS_STREAM_ARN.match(value):
+            raise ValueError("must be a Kinesis data stream ARN (arn:aws:kinesis:<region>:<acct>:stream/<name>)")
+        return value
+
+    @field_validator("agent_event_stream_kms_key_arn")
+    @classmethod
+    def _agent_events_kms_arn(cls, value: str | None) -> str | None:
         if value is not None and not _KMS_KEY_ARN.match(value):
             raise ValueError("must be a KMS key ARN (arn:aws:kms:<region>:<acct>:key/<id>)")
         return value

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from connect_transcribe.speech.threads import pin_math_threads
 
-import boto3
-import pytest
-from connect_transcribe_dev.resources import table_spec
-from moto import mock_aws
+# As the worker's entry point does, before numpy loads: a reference run in this process must compute its features
+# exactly as a worker process does. With OpenBLAS on two threads here and one in the worker, the last bits of the
+# log-mel features differed, and a borderline word flipped between the two runs of the takeover test.
+pin_math_threads()
+
+import os  # noqa: E402 (after the pinning above)
+import time  # noqa: E402 (after the pinning above)
+from collections.abc import Iterator  # noqa: E402 (after the pinning above)
+from dataclasses import dataclass  # noqa: E402 (after the pinning above)
+from typing import Any  # noqa: E402 (after the pinning above)
+
+import boto3  # noqa: E402 (after the pinning above)
+import pytest  # noqa: E402 (after the pinning above)
+from connect_transcribe_dev.resources import table_spec  # noqa: E402 (after the pinning above)
+from moto import mock_aws  # noqa: E402 (after the pinning above)
 
 pytest_plugins = ["tests.clock"]  # the frozen_now fixture
 

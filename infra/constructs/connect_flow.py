@@ -1,6 +1,9 @@
-"""The Lambdas an Amazon Connect contact flow invokes to start and stop transcription of a call."""
+"""The Lambdas an Amazon Connect contact flow invokes to start and stop transcription of a call, and (with a
+Connect instance configured) the two flow modules that call them around Start/Stop media streaming."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_connect as connect
@@ -16,6 +19,7 @@ from infra.config import (
     STOP_STREAMING_PATH,
     DeploymentConfig,
 )
+from infra.connect_flow_module import start_module, stop_module
 from infra.constructs.control_api import ControlApi
 from infra.constructs.layers import Layers
 from infra.constructs.service_function import ServiceFunction
@@ -54,8 +58,44 @@ class ConnectFlowFunctions(Construct):
         )
 
         self._config, self._layers, self._api, self._environment = config, layers, api, flow_environment
+        self._associations: list[connect.CfnIntegrationAssociation] = []
         self.start = self._flow_function("ConnectStart", folder="connect_start", api_path=START_STREAMING_PATH)
         self.stop = self._flow_function("ConnectStop", folder="connect_stop", api_path=STOP_STREAMING_PATH)
+        self.start_module: connect.CfnContactFlowModule | None = None
+        self.stop_module: connect.CfnContactFlowModule | None = None
+        if config.connect_instance_arn:
+            self.start_module = self._flow_module(
+                "StartTranscriptionModule",
+                instance_arn=config.connect_instance_arn,
+                name=f"{config.service_name} start transcription",
+                description="Start media streaming (from and to the customer), then invoke connect_start",
+                content=start_module(self.start.function.function_arn),
+            )
+            self.stop_module = self._flow_module(
+                "StopTranscriptionModule",
+                instance_arn=config.connect_instance_arn,
+                name=f"{config.service_name} stop transcription",
+                description="Invoke connect_stop, then stop media streaming",
+                content=stop_module(self.stop.function.function_arn),
+            )
+
+    def _flow_module(
+        self, construct_id: str, *, instance_arn: str, name: str, description: str, content: dict[str, Any]
+    ) -> connect.CfnContactFlowModule:
+        module = connect.CfnContactFlowModule(
+            self,
+            construct_id,
+            instance_arn=instance_arn,
+            name=name,
+            description=description,
+            # The ARNs are tokens: to_json_string renders them as Fn::Join parts, not as "${Token[...]}".
+            content=Stack.of(self).to_json_string(content),
+            state="ACTIVE",
+        )
+        # Created after the associations: the flow designer only offers associated Lambdas, and the order costs nothing.
+        for association in self._associations:
+            module.add_dependency(association)
+        return module
 
     def _flow_function(self, construct_id: str, *, folder: str, api_path: str) -> ServiceFunction:
         config, layers, api = self._config, self._layers, self._api
@@ -85,11 +125,12 @@ class ConnectFlowFunctions(Construct):
         )
         if config.connect_instance_arn:
             # Makes the function selectable in the flow designer's "Invoke AWS Lambda function" block.
-            connect.CfnIntegrationAssociation(
+            association = connect.CfnIntegrationAssociation(
                 self,
                 f"{construct_id}Integration",
                 instance_id=config.connect_instance_arn,
                 integration_type="LAMBDA_FUNCTION",
                 integration_arn=fn.function.function_arn,
             )
+            self._associations.append(association)
         return fn

@@ -1,5 +1,5 @@
 """The service: key, table, queues, layers, control API, Connect flow Lambdas, media gateway, webhook delivery,
-File Exporter (feed bucket, run, Athena, API) and alarms.
+File Exporter (feed bucket, run, Athena, API), alarms and the operations dashboard.
 
 One stack keeps the table/queue references between the API and the media gateway plain Refs.
 """
@@ -12,8 +12,10 @@ from aws_cdk import CfnOutput, Stack, Tags
 from constructs import Construct
 
 from infra.config import DeploymentConfig
+from infra.constructs.agent_events import AgentEvents
 from infra.constructs.connect_flow import ConnectFlowFunctions
 from infra.constructs.control_api import ControlApi
+from infra.constructs.dashboard import OperationsDashboard
 from infra.constructs.encryption import Encryption
 from infra.constructs.feed_bucket import FeedBucket
 from infra.constructs.feed_catalog import FeedCatalog
@@ -54,6 +56,16 @@ class ControlPlaneStack(Stack):
             sessions_queue=sessions.queue,
         )
         flow = ConnectFlowFunctions(self, "ConnectFlow", config=config, layers=layers, api=api)
+        if config.agent_event_stream_arn is not None:  # pause on hold, opt-in
+            AgentEvents(
+                self,
+                "AgentEvents",
+                config=config,
+                layers=layers,
+                key=encryption.key,
+                table=storage.table,
+                sessions_queue=sessions.queue,
+            )
         utterances = UtterancesQueue(self, "Utterances", config=config, key=encryption.key)
         network = Network(self, "Network", config=config, key=encryption.key)
         gateway = MediaGateway(
@@ -110,6 +122,18 @@ class ControlPlaneStack(Stack):
             delivery, utterances_queue=utterances.queue, utterances_dead_letter_queue=utterances.dead_letter_queue
         )
         monitoring.watch_exporter(exporter)
+        # After every watch_*: the dashboard shows the status of all the alarms.
+        dashboard = OperationsDashboard(
+            self,
+            "Dashboard",
+            config=config,
+            gateway=gateway,
+            delivery=delivery,
+            sessions_dead_letter_queue=sessions.dead_letter_queue,
+            utterances_dead_letter_queue=utterances.dead_letter_queue,
+            exporter=exporter,
+            alarms=monitoring.alarms,
+        )
 
         CfnOutput(self, "ApiUrl", value=api.base_url, description="Control API stage URL (no trailing slash)")
         CfnOutput(self, "TableName", value=storage.table.table_name)
@@ -118,6 +142,7 @@ class ControlPlaneStack(Stack):
         CfnOutput(self, "ConnectStartFunctionArn", value=flow.start.function.function_arn)
         CfnOutput(self, "ConnectStopFunctionArn", value=flow.stop.function.function_arn)
         CfnOutput(self, "AlarmTopicArn", value=monitoring.topic.topic_arn)
+        CfnOutput(self, "DashboardUrl", value=dashboard.url, description="CloudWatch operations dashboard")
         CfnOutput(self, "UtterancesQueueUrl", value=utterances.queue.queue_url)
         CfnOutput(self, "UtterancesDeadLetterQueueUrl", value=utterances.dead_letter_queue.queue_url)
         CfnOutput(self, "MediaGatewayClusterName", value=gateway.cluster.cluster_name)

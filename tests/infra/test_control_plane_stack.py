@@ -482,6 +482,7 @@ def test_outputs(default_synth, full_synth):
         "ConnectStartFunctionArn",
         "ConnectStopFunctionArn",
         "AlarmTopicArn",
+        "DashboardUrl",
         "UtterancesQueueUrl",
         "UtterancesDeadLetterQueueUrl",
         "MediaGatewayClusterName",

@@ -38,6 +38,7 @@ SETTINGS_BY_DEPLOYABLE: dict[str, tuple[type[BaseSettings], ...]] = {
     "connect_start": (runtime_settings.ConnectFlowSettings,),
     "connect_stop": (runtime_settings.ConnectFlowSettings,),
     "webhook_delivery": (runtime_settings.WebhookSettings,),
+    "agent_events": (runtime_settings.AgentEventsSettings,),
     "export_plan": (runtime_settings.ExportSettings,),
     "export_hour": (runtime_settings.ExportSettings,),
     "export_commit": (runtime_settings.ExportSettings,),
@@ -51,6 +52,7 @@ DESCRIPTION_MARKERS = {
     "connect_start": "start-streaming",
     "connect_stop": "stop-streaming",
     "webhook_delivery": "webhook delivery",
+    "agent_events": "pause on hold",
     "export_plan": "File Exporter plan",
     "export_hour": "File Exporter hour",
     "export_commit": "File Exporter commit",
@@ -130,6 +132,7 @@ def test_every_deployable_environment_satisfies_its_settings_models(
     environments = _deployable_environments(synth.template)
     # The authorizer exists only with api_auth=api_secret; everything else is always deployed.
     expected = set(SETTINGS_BY_DEPLOYABLE) - ({"authorizer"} if synth.config.api_auth is ApiAuthMode.IAM else set())
+    expected -= {"agent_events"} if synth.config.agent_event_stream_arn is None else set()  # opt-in
     assert set(environments) == expected
 
     for name, environment in environments.items():
@@ -223,3 +226,21 @@ def test_file_exporter_settings_carry_the_deployment_config(folder, synth, monke
         assert settings.url_ttl_seconds == 900
     else:
         assert settings.max_file_rows == chosen.config.export_max_file_rows
+
+
+def test_agent_events_settings_carry_the_deployment_config(synth, monkeypatch):
+    """Given pause on hold switched on (agent_event_stream_arn), its function sets only what AgentEventsSettings
+    reads, and the runtime reads back the contact id source the flow functions use."""
+    context = {
+        "agent_event_stream_arn": "arn:aws:kinesis:eu-west-2:123456789012:stream/connect-agent-events",
+        "agent_event_stream_kms_key_arn": "arn:aws:kms:eu-west-2:123456789012:key/1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e",
+        "contact_id_source": "InitialContactId",
+    }
+    template = synth(context).template
+    ours = _ours(_environment(template, "agent_events"))
+
+    assert set(ours) <= _aliases(runtime_settings.AgentEventsSettings)
+    settings = _load_settings(template, "agent_events", monkeypatch)
+    assert (settings.contact_id_source.value, settings.retention_days) == ("InitialContactId", 7)
+    flow = _load_settings(template, "connect_start", monkeypatch)
+    assert flow.contact_id_source == settings.contact_id_source

@@ -47,6 +47,18 @@ class ApiSettings(BaseSettings):
     )
 
 
+class AgentEventsSettings(BaseSettings):
+    """agent_events function (pause on hold): the API's session store and sessions queue, and the flow's id source."""
+
+    model_config = SettingsConfigDict(frozen=True)
+
+    table_name: str = Field(validation_alias="TABLE_NAME")
+    sessions_queue_url: str = Field(validation_alias="SESSIONS_QUEUE_URL")
+    retention_days: int = Field(default=7, ge=1, le=3650, validation_alias="RETENTION_DAYS")
+    # The same source the Connect flow functions use, so an agent event's contact maps to the conversation's guid.
+    contact_id_source: ContactIdSource = Field(default=ContactIdSource.CONTACT_ID, validation_alias="CONTACT_ID_SOURCE")
+
+
 class AuthorizerSettings(BaseSettings):
     """Lambda authorizer for the optional api-id/secret mode."""
 

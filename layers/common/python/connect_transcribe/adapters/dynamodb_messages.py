@@ -6,7 +6,7 @@ from typing import Any
 
 from connect_transcribe.adapters.aws_errors import translated
 from connect_transcribe.adapters.dynamodb_gateway import MESSAGE_PREFIX
-from connect_transcribe.adapters.dynamodb_store import TTL_ATTRIBUTE, conversation_key
+from connect_transcribe.adapters.dynamodb_store import LEG_PREFIX, TTL_ATTRIBUTE, conversation_key
 from connect_transcribe.clock import Clock
 from connect_transcribe.models.utterance import UtteranceMessage
 
@@ -36,6 +36,25 @@ class DynamoDbMessageReader:
             while True:
                 page = self._table.query(**kwargs)
                 out += [UtteranceMessage.model_validate_json(item["body"]) for item in page.get("Items", [])]
+                if "LastEvaluatedKey" not in page:
+                    return out
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def legs(self, initial_contact_id: str) -> list[str]:
+        """The contact ids of the later legs linked under this first contact (LEG# items; none for most calls).
+
+        Links are not filtered by `expiresAt`: they hold no transcript, and each leg's messages are."""
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :leg)",
+            "ExpressionAttributeValues": {":pk": f"CONV#{initial_contact_id}", ":leg": LEG_PREFIX},
+            "ProjectionExpression": "contactId",
+            "ConsistentRead": True,  # a leg started a moment ago is part of the call
+        }
+        out: list[str] = []
+        with translated("DynamoDB"):
+            while True:
+                page = self._table.query(**kwargs)
+                out += [str(item["contactId"]) for item in page.get("Items", [])]
                 if "LastEvaluatedKey" not in page:
                     return out
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

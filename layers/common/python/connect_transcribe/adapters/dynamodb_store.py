@@ -3,6 +3,8 @@
 Items (pk = CONV#<guid>):
   sk = META              the conversation record (state, version, generation, settings, ...)
   sk = STREAM#<role>     per-participant counters (customer, agent)
+Items (pk = CONV#<initial contact id>), one per later leg of a transferred call:
+  sk = LEG#<guid>        the link the after-call API follows to every leg (written with the leg's conversation)
 Transitions are conditional puts on the version and state that were read.
 """
 
@@ -18,6 +20,10 @@ from connect_transcribe.models.session import Conversation, SessionState, Stream
 
 META = "META"
 STREAM_PREFIX = "STREAM#"
+LEG_PREFIX = "LEG#"
+# A link carries no transcript; it outlives its leg's record by a day so that it still leads to the leg's last
+# messages (kept `retention_days` from their own publication) for any leg shorter than a day.
+LEG_GRACE_S = 86_400
 TTL_ATTRIBUTE = "expiresAt"
 
 
@@ -27,6 +33,20 @@ def conversation_key(guid: str) -> dict[str, str]:
 
 def stream_key(guid: str, role: str) -> dict[str, str]:
     return {"pk": f"CONV#{guid}", "sk": f"{STREAM_PREFIX}{role}"}
+
+
+def leg_key(initial_contact_id: str, guid: str) -> dict[str, str]:
+    return {"pk": f"CONV#{initial_contact_id}", "sk": f"{LEG_PREFIX}{guid}"}
+
+
+def leg_item(conv: Conversation, initial_contact_id: str) -> dict[str, Any]:
+    return {
+        **leg_key(initial_contact_id, conv.guid),
+        "entity": "leg",
+        "contactId": conv.guid,
+        "createdAtMs": conv.created_at_ms,
+        TTL_ATTRIBUTE: conv.expires_at + LEG_GRACE_S,
+    }
 
 
 def conversation_item(conv: Conversation) -> dict[str, Any]:
@@ -60,6 +80,9 @@ class DynamoDbConversationStore:
             {"Put": {"TableName": self._table.name, "Item": stream_item(s, conversation.expires_at), **absent}}
             for s in streams
         ]
+        if conversation.initial_contact_id:  # a later leg of a transfer: link it under the first contact, atomically
+            link = leg_item(conversation, conversation.initial_contact_id)
+            puts.append({"Put": {"TableName": self._table.name, "Item": link}})
         with translated("DynamoDB"):
             try:
                 self._table.meta.client.transact_write_items(TransactItems=puts)

@@ -107,9 +107,13 @@ def start_request(event: ContactFlowEvent, defaults: FlowDefaults) -> dict[str, 
             "startSelectorType": StartSelectorType.FRAGMENT_NUMBER.value,
             "afterFragmentNumber": audio.start_fragment_number,
         }
+    guid = contact_id(data, defaults.contact_id_source)
+    if data.initial_contact_id and data.initial_contact_id != guid:
+        # A later leg of a transferred call: the API links it to the first contact (README, After-call API).
+        selector = {**selector, "initialContactId": data.initial_contact_id}
     return {
         "namespace": NAMESPACE,
-        "guid": contact_id(data, defaults.contact_id_source),
+        "guid": guid,
         "customerId": customer_id,
         "agentId": agent_id,
         "autotranscribeParams": {

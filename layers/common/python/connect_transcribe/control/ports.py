@@ -60,3 +60,15 @@ class MessageReader(Protocol):
     def conversation_exists(self, guid: str) -> bool:
         """Whether the conversation record is stored (started and not yet past its retention)."""
         ...
+
+
+class Counters(Protocol):
+    def count(self, name: str, value: float = 1) -> None:
+        """Add `value` to the count metric `name` (flushed by the caller's entry point)."""
+        ...
+
+
+class LegIndex(Protocol):
+    def legs(self, initial_contact_id: str) -> list[str]:
+        """Contact ids of the later legs of a transferred call linked to its first contact; [] for one leg."""
+        ...

@@ -21,6 +21,7 @@ from connect_transcribe.models.api import (
     Participants,
     ParticipantStream,
     Role,
+    StartSelectorType,
     StartStreamingRequest,
     StopStreamingRequest,
     StreamingResponse,
@@ -99,6 +100,54 @@ class SessionService:
 
         return self._with_retries(once)
 
+    # -- agent events (control/hold.py) -------------------------------------------------------
+
+    def pause_at(self, conv: Conversation, stop_at_ms: int, **marks: object) -> Conversation:
+        """Stop (pause) `conv` as it was read, reading no audio past `stop_at_ms` (producer time, capped at now),
+        with `marks` in the same conditional write. StaleWrite if the record changed since it was read."""
+        state, effect = next_state(conv.state, Event.STOP)
+        if effect is Effect.NOOP:
+            return conv
+        now = self._clock.now_ms()
+        active_ms = now - conv.active_since_ms if conv.active_since_ms is not None else 0
+        return self._replace(
+            conv,
+            now,
+            state=state,
+            active_since_ms=None,
+            streaming_ms_total=conv.streaming_ms_total + active_ms,
+            stop_requested_at_ms=min(stop_at_ms, now),
+            **marks,
+        )
+
+    def resume_now(self, conv: Conversation, **marks: object) -> Conversation:
+        """Resume `conv` as it was read, as start-streaming does but reading from now (selector NOW), so what
+        streamed while it was paused is never read; then queue its session job. StaleWrite if it changed since."""
+        state, effect = next_state(conv.state, Event.START)
+        if effect is not Effect.RESUME:
+            return conv
+        now = self._clock.now_ms()
+        resumed = self._replace(
+            conv,
+            now,
+            state=state,
+            generation=conv.generation + 1,
+            start_selector=StartSelector(type=StartSelectorType.NOW),
+            active_since_ms=now,
+            stop_requested_at_ms=None,
+            **marks,
+        )
+        self._ensure_job_enqueued(resumed)
+        return resumed
+
+    def mark(self, conv: Conversation, **marks: object) -> Conversation:
+        """Write `marks` on `conv` as it was read, changing nothing else; StaleWrite if it changed since."""
+        return self._replace(conv, self._clock.now_ms(), **marks)
+
+    def ensure_job(self, conv: Conversation) -> None:
+        """Send the session job of an active conversation whose job is not on the queue yet (the outbox)."""
+        self._ensure_job_enqueued(conv)
+
     # -- steps -------------------------------------------------------------------------------
 
     def _start_once(self, request: StartStreamingRequest) -> Conversation:
@@ -106,6 +155,7 @@ class SessionService:
         if conv is None:
             return self._create(request)
         _check_settings_unchanged(conv, request)
+        _check_same_initial_contact(conv, request)
         state, effect = next_state(conv.state, Event.START)
         if effect is Effect.NOOP:
             _check_same_stream(conv, request)
@@ -163,6 +213,7 @@ class SessionService:
             updated_at_ms=now,
             active_since_ms=now,
             expires_at=self._expiry(now),
+            initial_contact_id=_initial_contact(request),
         )
         streams = [StreamRecord(guid=conv.guid, role=role, stream_id=conv.stream_id(role)) for role in Role]
         try:
@@ -227,6 +278,22 @@ def _check_same_stream(conv: Conversation, request: StartStreamingRequest) -> No
         raise ConflictingRequest(
             f"{mismatches}: conversation {conv.guid!r} is already {conv.state.value.lower()} with different "
             "values; stop it before starting with new ones"
+        )
+
+
+def _initial_contact(request: StartStreamingRequest) -> str | None:
+    """The transfer's first contact when this conversation is a later leg of it (the store links the two)."""
+    initial = request.amazon_connect_params.initial_contact_id
+    return initial if initial != request.guid else None
+
+
+def _check_same_initial_contact(conv: Conversation, request: StartStreamingRequest) -> None:
+    """The leg link is recorded at the first start; a later start naming another first contact is a mistake."""
+    asked = _initial_contact(request)
+    if asked is not None and conv.initial_contact_id is not None and asked != conv.initial_contact_id:
+        raise ConflictingRequest(
+            f"amazonConnectParams.initialContactId: conversation {conv.guid!r} was started as a leg of "
+            f"{conv.initial_contact_id!r}; the link is fixed at the first start"
         )
 
 

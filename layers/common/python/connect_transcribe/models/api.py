@@ -58,6 +58,9 @@ class AmazonConnectParams(WireModel):
     stream_arn: Annotated[str, StringConstraints(strict=True, max_length=512)]
     start_selector_type: StartSelectorType = StartSelectorType.NOW
     after_fragment_number: FragmentNumber | None = None
+    # Beyond the mirrored service (optional): the Connect InitialContactId of a transfer leg whose guid is its own
+    # ContactId. Recorded at the first start so the after-call API finds every leg by the initial contact id.
+    initial_contact_id: Identifier | None = None
 
     @field_validator("stream_arn")
     @classmethod

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from connect_transcribe.models.api import Identifier, Role, WireModel
 from connect_transcribe.models.session import StoredModel
@@ -16,7 +16,7 @@ MAX_TOKEN_CHARS = 512
 class MessagesQuery(WireModel):
     """Query string of GET /conversation/v1/conversation/messages."""
 
-    external_id: Identifier  # the conversation guid (the ContactId the flow passed at start)
+    external_id: Identifier  # the conversation guid (the ContactId the flow passed at start), or a transfer's first
     limit: int = MAX_LIMIT
     next_token: str | None = Field(default=None, min_length=1, max_length=MAX_TOKEN_CHARS)
 
@@ -31,11 +31,20 @@ class MessagesQuery(WireModel):
 
 
 class PageCursor(StoredModel):
-    """Position after the last message of a page: its (start, role, sequence) ordering key."""
+    """Position after the last message of a page: its (start, role, sequence) ordering key; across the legs of a
+    transferred call also its leg and spoken time (absent for one leg, so those tokens keep their old form)."""
 
     start_ms: int
     role: Role
     sequence: int = Field(ge=1)
+    contact_id: str | None = None  # the message's leg
+    spoken_at_ms: int | None = None  # epoch ms of the message's start
+
+    @model_validator(mode="after")
+    def _leg_and_time_together(self) -> Self:
+        if (self.contact_id is None) != (self.spoken_at_ms is None):
+            raise ValueError("contact_id and spoken_at_ms come together")
+        return self
 
     def key(self) -> tuple[int, str, int]:
         return (self.start_ms, self.role.value, self.sequence)
@@ -58,6 +67,7 @@ class ConversationMessage(WireModel):
     sequence: int
     start: int  # ms from the start of the conversation's audio
     end: int
+    contact_id: str | None = None  # the leg (Connect ContactId) it came from; only when the call has several legs
 
 
 class MessagesResponse(WireModel):

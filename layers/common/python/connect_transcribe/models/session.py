@@ -52,7 +52,12 @@ class Conversation(StoredModel):
     streaming_ms_total: int = 0  # closed active intervals
     stop_requested_at_ms: int | None = None
     job_enqueued_generation: int = 0  # == generation once the session job for it is on the queue
+    # Pause on hold (control/hold.py): the last agent event applied (its EventTimestamp), and when the hold that
+    # paused the conversation began (None unless a hold paused it; cleared by the resume after it).
+    agent_event_ms: int | None = None
+    held_at_ms: int | None = None
     expires_at: int = 0  # epoch seconds (DynamoDB TTL)
+    initial_contact_id: str | None = None  # a transfer leg's first contact (never its own guid); fixed at creation
 
     def stream_id(self, role: Role) -> str:
         return self.customer_stream_id if role is Role.CUSTOMER else self.agent_stream_id

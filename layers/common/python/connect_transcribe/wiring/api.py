@@ -35,4 +35,5 @@ def session_service(settings: ApiSettings) -> SessionService:
 
 def message_service(settings: ApiSettings) -> MessageService:
     table = boto3.resource("dynamodb", config=AWS_CONFIG).Table(settings.table_name)
-    return MessageService(DynamoDbMessageReader(table, SystemClock()))
+    reader = DynamoDbMessageReader(table, SystemClock())
+    return MessageService(reader, legs=reader)
