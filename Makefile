@@ -18,7 +18,7 @@ CDK_ARGS ?=
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(shell node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/')
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: help install test test-any-date synth lint format deploy diff clean demo bench bench-speech bench-kvs bench-gateway bench-delivery bench-e2e bench-export speech-data bench-speech-sweep
+.PHONY: help install test test-any-date synth lint format deploy diff clean demo bench bench-speech bench-kvs bench-gateway bench-delivery bench-e2e bench-export speech-data bench-speech-sweep cost
 
 help:
 	@echo "make demo      install, then run a two-party call through the whole pipeline locally (DEMO_ARGS='--speed 2')"
@@ -29,6 +29,7 @@ help:
 	@echo "make lint      ruff + mypy"
 	@echo "make deploy    cdk deploy into the account of your current AWS credentials"
 	@echo "make bench     run the benchmarks (bench-kvs, bench-gateway, bench-delivery, bench-e2e, bench-export, bench-speech)"
+	@echo "make cost      cost per 1,000 call-minutes, on demand and Spot, beside Amazon Transcribe (COST_ARGS='--measure 4')"
 
 install: $(VENV)/.installed
 
@@ -140,6 +141,11 @@ bench-e2e: install
 # uploads to a moto server; rows/s and peak RSS (about 1 minute).
 bench-export: install
 	$(PY) -m bench.export.bench --rows 1000000
+
+# Cost per 1,000 call-minutes from the stored measurements and list prices (bench/cost/cost.py: one table each);
+# COST_ARGS='--measure 4' re-counts the worker's requests with 4 real-time calls first (about a minute).
+cost: install
+	$(PY) -m bench.cost $(COST_ARGS)
 
 bench: bench-kvs bench-gateway bench-delivery bench-e2e bench-export bench-speech
 

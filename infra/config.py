@@ -207,6 +207,12 @@ class DeploymentConfig(BaseModel):
     gateway_engine: str = Field(default="tiny.en", pattern=r"^(tiny\.en|base|dir:/\S+)$")
     gateway_lease_seconds: int = Field(default=20, ge=5, le=300)
     gateway_end_of_stream_seconds: int = Field(default=10, ge=1, le=600)
+    # Fargate Spot: this share of the tasks above the on-demand base runs on FARGATE_SPOT (0: no capacity
+    # providers, the service keeps launchType FARGATE). A Spot interruption is a SIGTERM with 2 minutes' notice,
+    # the worker's handover path. 0 until the Spot discount and the interruption rate are measured on a deployment.
+    gateway_spot_percent: int = Field(default=0, ge=0, le=100)
+    # Tasks that always run on demand when gateway_spot_percent > 0; unset: gateway_min_tasks (at least 1).
+    gateway_on_demand_base: int | None = Field(default=None, ge=0, le=1000)
     # 6 x delivery_function_timeout_seconds (AWS's advice for SQS event sources): see _delivery.
     utterances_visibility_timeout_seconds: int = Field(default=360, ge=0, le=43_200)
     # SQS's own redrive is the safety net behind the delivery function's DLQ hand-off (delivery_max_receives).
@@ -290,6 +296,7 @@ class DeploymentConfig(BaseModel):
         "waf_web_acl_arn",
         "alarm_email",
         "gateway_desired_tasks",
+        "gateway_on_demand_base",
         "vpc_id",
         "kvs_kms_key_arn",
         "kvs_role_arn",
@@ -455,6 +462,9 @@ class DeploymentConfig(BaseModel):
         desired = self.gateway_desired_tasks
         if desired is not None and not self.gateway_min_tasks <= desired <= self.gateway_max_tasks:
             raise ValueError("gateway_desired_tasks must lie between gateway_min_tasks and gateway_max_tasks")
+        base = self.gateway_on_demand_base
+        if base is not None and base > self.gateway_max_tasks:
+            raise ValueError("gateway_on_demand_base must not exceed gateway_max_tasks")
         return self
 
     @model_validator(mode="after")
@@ -556,6 +566,13 @@ class DeploymentConfig(BaseModel):
         if self.gateway_architecture is Architecture.ARM_64:
             return ecs.CpuArchitecture.ARM64
         return ecs.CpuArchitecture.X86_64
+
+    @property
+    def gateway_on_demand_tasks(self) -> int:
+        """The on-demand base of the Spot strategy: the configured base, else the minimum task count (at least 1)."""
+        if self.gateway_on_demand_base is not None:
+            return self.gateway_on_demand_base
+        return max(1, self.gateway_min_tasks)
 
     @property
     def gateway_vcpus(self) -> int:

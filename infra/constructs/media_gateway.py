@@ -55,6 +55,9 @@ TABLE_ACTIONS = [
 QUEUE_KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"]
 # ECS gives a task this long between SIGTERM and SIGKILL (Fargate's maximum): time to hand sessions over.
 STOP_TIMEOUT = Duration.seconds(120)
+# Fargate Spot warns 2 minutes before it reclaims a task and ECS sends SIGTERM at that warning: STOP_TIMEOUT must fit
+# inside it, or the handover is cut short by the reclaim rather than by SIGKILL.
+SPOT_INTERRUPTION_NOTICE = Duration.minutes(2)
 # The worker touches its liveness file twice a second once its model is loaded and it takes jobs
 # (connect_transcribe/gateway/health.py); the check fails when the file is missing or 30 s old. ECS counts a new
 # task healthy only then, so a deploy drains the old tasks after the new ones can transcribe, and it replaces a task
@@ -74,6 +77,22 @@ def kvs_stream_name_pattern(prefix: str) -> str:
     Without a prefix, any stream Connect names (with or without a prefix) matches.
     """
     return f"{prefix}-connect-*-contact-*" if prefix else "*connect-*-contact-*"
+
+
+def capacity_provider_strategies(config: DeploymentConfig) -> list[ecs.CapacityProviderStrategy] | None:
+    """FARGATE for the on-demand base, then tasks split FARGATE : FARGATE_SPOT by gateway_spot_percent.
+
+    None (spot 0): the service keeps launchType FARGATE and the template does not change.
+    """
+    spot = config.gateway_spot_percent
+    if spot == 0:
+        return None
+    return [
+        ecs.CapacityProviderStrategy(
+            capacity_provider="FARGATE", base=config.gateway_on_demand_tasks, weight=100 - spot
+        ),
+        ecs.CapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=spot),
+    ]
 
 
 def gateway_metric(config: DeploymentConfig, name: str, *, statistic: str, minutes: int = 1) -> cloudwatch.Metric:
@@ -175,7 +194,14 @@ class MediaGateway(Construct):
         # Every dependency is an AWS API over HTTPS (KVS, SQS, DynamoDB, CloudWatch Logs, ECR, STS).
         self.security_group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to AWS APIs")
 
-        self.cluster = ecs.Cluster(self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED)
+        self.cluster = ecs.Cluster(
+            self,
+            "Cluster",
+            vpc=vpc,
+            container_insights_v2=ecs.ContainerInsights.ENABLED,
+            # Spot only: with gateway_spot_percent 0 the cluster and service keep the plain FARGATE launch type.
+            enable_fargate_capacity_providers=config.gateway_spot_percent > 0 or None,
+        )
         self.service = ecs.FargateService(
             self,
             "Service",
@@ -192,6 +218,7 @@ class MediaGateway(Construct):
             platform_version=ecs.FargatePlatformVersion.LATEST,
             propagate_tags=ecs.PropagatedTagSource.SERVICE,
             enable_ecs_managed_tags=True,
+            capacity_provider_strategies=capacity_provider_strategies(config),
         )
         self._autoscale(config, sessions_queue)
         self._acknowledge()

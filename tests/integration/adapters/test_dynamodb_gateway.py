@@ -8,6 +8,7 @@ from connect_transcribe.adapters.dynamodb_gateway import DynamoDbGatewayStore
 from connect_transcribe.adapters.kvs import assumed_role_session
 from connect_transcribe.models.api import Role
 from connect_transcribe.models.gateway import Checkpoint, StreamCheckpoint
+from connect_transcribe.models.session import SessionState
 from connect_transcribe.models.utterance import UtteranceMessage, utterance_id
 from moto import mock_aws
 
@@ -83,3 +84,27 @@ def test_cross_account_session_uses_assumed_role_credentials() -> None:
         credentials = session.get_credentials()
         assert credentials is not None
         assert credentials.access_key.startswith("ASIA")  # temporary credentials from sts:AssumeRole
+
+
+def test_the_stop_check_reads_many_conversations_in_batches_of_100(aws: AwsResources) -> None:
+    from connect_transcribe.adapters.dynamodb_store import conversation_item
+
+    from tests.integration.gateway.test_stop_signal import conversation
+
+    # Given 130 conversations, one of them stopping
+    guids = [f"g-{i:03d}" for i in range(130)]
+    for guid in guids:
+        stopping = guid == "g-120"
+        state = SessionState.STOPPING if stopping else SessionState.STREAMING
+        aws.table.put_item(Item=conversation_item(conversation(guid, state, stop_at_ms=7 if stopping else None)))
+    calls: list[int] = []
+    aws.table.meta.client.meta.events.register(
+        "provide-client-params.dynamodb.BatchGetItem",
+        lambda params, **_: calls.append(sum(len(t["Keys"]) for t in params["RequestItems"].values())),
+    )
+    # When the worker reads them (plus a guid that has no conversation, and a duplicate)
+    found = DynamoDbGatewayStore(aws.table).get_many([*guids, "missing", "g-000"])
+    # Then two requests read them all (DynamoDB takes at most 100 keys per call), and the stop is there
+    assert calls == [100, 31]
+    assert sorted(found) == guids
+    assert found["g-120"].state is SessionState.STOPPING and found["g-120"].stop_requested_at_ms == 7

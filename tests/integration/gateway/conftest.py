@@ -113,6 +113,7 @@ class Gateway:
             engine=self.engine,
             sink=StoreAndEnqueue(self.store, SqsUtteranceQueue(self.sqs, self.utterances_url)),
             metrics=metrics or ListMetrics(),
+            conversation_batch=self.store,  # as wired in production (wiring/worker.py)
         )
         settings = WorkerSettings(
             max_sessions=overrides.pop("max_sessions", 4),

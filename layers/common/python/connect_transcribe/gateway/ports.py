@@ -41,6 +41,14 @@ class ConversationReader(Protocol):
     def get(self, guid: str) -> Conversation | None: ...
 
 
+class ConversationBatchReader(Protocol):
+    """The supervisor's stop check: every running session's conversation in one request per pass, not one each."""
+
+    def get_many(self, guids: list[str]) -> dict[str, Conversation]:
+        """The conversations of `guids` that exist, read strongly consistent; raises if the store fails."""
+        ...
+
+
 class JobSource(Protocol):
     def receive(self, max_jobs: int, wait_s: float) -> list[ReceivedJob]: ...
 

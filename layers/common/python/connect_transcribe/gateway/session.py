@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from connect_transcribe.control.state_machine import Event
-from connect_transcribe.gateway.ports import ConversationReader, LeaseStore, Metrics, UtteranceSink
+from connect_transcribe.gateway.ports import (
+    ConversationBatchReader,
+    ConversationReader,
+    LeaseStore,
+    Metrics,
+    UtteranceSink,
+)
 from connect_transcribe.gateway.redaction import OutputText, Redactor
 from connect_transcribe.gateway.start_point import start_point
 from connect_transcribe.gateway.track import ParticipantTrack, StartRecognizer
@@ -78,6 +84,8 @@ class SessionDeps:
     sink: UtteranceSink
     metrics: Metrics
     redactor: Redactor = field(default_factory=Redactor)
+    # the worker's stop check reads all its sessions in one request per pass; None: one `conversations.get` each
+    conversation_batch: ConversationBatchReader | None = None
     now_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000
     monotonic: Callable[[], float] = time.monotonic
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from connect_transcribe.gateway.ports import JobSource, Liveness
 from connect_transcribe.gateway.session import Session, SessionDeps, SessionOutcome, SessionSettings
-from connect_transcribe.models.session import ReceivedJob, SessionState
+from connect_transcribe.models.session import Conversation, ReceivedJob, SessionState
 from connect_transcribe.observability import logger
 
 _DONE = frozenset({SessionOutcome.DRAINED, SessionOutcome.ENDED, SessionOutcome.FAILED, SessionOutcome.STALE})
@@ -23,7 +23,7 @@ _DONE = frozenset({SessionOutcome.DRAINED, SessionOutcome.ENDED, SessionOutcome.
 class WorkerSettings:
     max_sessions: int = 12  # per task (2 vCPU): see the gateway benchmark in README
     receive_wait_s: float = 5.0  # SQS long poll (returns as soon as a job arrives)
-    supervise_every_s: float = 0.5  # stop requests are seen within this (+ one DynamoDB read)
+    supervise_every_s: float = 0.5  # stop requests are seen within this (+ one DynamoDB read for all sessions)
     heartbeat_every_s: float = 2.0  # lease renewal + checkpoint
     # a running session's job stays invisible this long past each extension: a dead worker's sessions reappear
     # for others within it (keep it near the lease)
@@ -173,17 +173,23 @@ class Worker:
         while not self._stopped.is_set():
             began = time.monotonic()
             self._beat()
-            with self._lock:
-                running = list(self._running.values())
-            for r in running:
-                try:
-                    self._supervise_one(r, began)
-                except Exception:
-                    logger.exception("supervising a session failed", extra={"guid": r.session.guid})
+            running = self._supervise_pass(began)
             if began - last_metrics >= s.metrics_every_s:
                 last_metrics = began
                 self._emit_metrics(running)
             self._stopped.wait(max(0.0, s.supervise_every_s - (time.monotonic() - began)))
+
+    def _supervise_pass(self, now: float) -> list[_Running]:
+        """One pass over the running sessions at monotonic time `now`: stop check, heartbeats, job visibility."""
+        with self._lock:
+            running = list(self._running.values())
+        conversations = self._read_conversations(running)
+        for r in running:
+            try:
+                self._supervise_one(r, now, conversations)
+            except Exception:
+                logger.exception("supervising a session failed", extra={"guid": r.session.guid})
+        return running
 
     def _beat(self) -> None:
         """Also while handing over after SIGTERM: the worker is alive until run() returns."""
@@ -198,11 +204,30 @@ class Worker:
         else:
             self._liveness_failed = False
 
-    def _supervise_one(self, r: _Running, now: float) -> None:
+    @staticmethod
+    def _watched(session: Session) -> bool:
+        return session.started.is_set() and not session.finishing.is_set() and session.outcome is None
+
+    def _read_conversations(self, running: list[_Running]) -> dict[str, Conversation] | None:
+        """Every watched session's conversation in one batch read (None: no batch reader, read them one by one).
+        A failed read skips this pass's stop check, not the heartbeats."""
+        batch = self.deps.conversation_batch
+        if batch is None:
+            return None
+        guids = [r.session.guid for r in running if self._watched(r.session)]
+        if not guids:
+            return {}
+        try:
+            return batch.get_many(guids)
+        except Exception:
+            logger.exception("reading the conversations failed", extra={"sessions": len(guids)})
+            return {}
+
+    def _supervise_one(self, r: _Running, now: float, conversations: dict[str, Conversation] | None = None) -> None:
         s, session = self.settings, r.session
-        if not session.started.is_set() or session.finishing.is_set() or session.outcome is not None:
+        if not self._watched(session):
             return
-        conv = self.deps.conversations.get(session.guid)
+        conv = (conversations if conversations is not None else self.deps.conversations).get(session.guid)
         if conv is not None:
             if conv.state is SessionState.STOPPING and conv.generation == session.job.generation:
                 session.request_stop(conv.stop_requested_at_ms or self.deps.now_ms())

@@ -63,6 +63,7 @@ def build_worker(
         engine=engine,
         sink=StoreAndEnqueue(gateway_store, SqsUtteranceQueue(sqs, settings.utterances_queue_url)),
         metrics=EmfMetrics(),
+        conversation_batch=gateway_store,  # the stop check: one BatchGetItem per pass for all sessions
     )
     worker_settings = WorkerSettings(
         max_sessions=settings.max_sessions,

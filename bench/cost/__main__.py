@@ -1,0 +1,3 @@
+from bench.cost.cost import main
+
+main()
