@@ -178,20 +178,8 @@ class SessionService:
         )
 
     def _stop_once(self, guid: str) -> Conversation:
-        conv = self._require(guid)
-        state, effect = next_state(conv.state, Event.STOP)
-        if effect is Effect.NOOP:
-            return conv
-        now = self._clock.now_ms()
-        active_ms = now - conv.active_since_ms if conv.active_since_ms is not None else 0
-        return self._replace(
-            conv,
-            now,
-            state=state,
-            active_since_ms=None,
-            streaming_ms_total=conv.streaming_ms_total + active_ms,
-            stop_requested_at_ms=now,
-        )
+        """stop-streaming: read up to now (pause_at caps the stop point at now)."""
+        return self.pause_at(self._require(guid), self._clock.now_ms())
 
     def _create(self, request: StartStreamingRequest) -> Conversation:
         now = self._clock.now_ms()
