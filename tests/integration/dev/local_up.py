@@ -57,12 +57,21 @@ def local_up_json(*options: str, tmp_path: Path, env: dict[str, str] | None = No
 
 
 def children(pid: int) -> list[tuple[int, str]]:
-    """(pid, command line) of the process's children, from /proc."""
+    """(pid, command line) of the process's children, from /proc. Processes and threads come and go while this reads
+    (a thread's own children file can vanish between listing and reading it), so each is read by its parent id in its
+    stat line, and one that is gone by the time it is read is left out."""
     found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            cmdline = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-            found.append((int(child), cmdline))
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        # The command name in parentheses may hold spaces; the parent id is the second field after it.
+        if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
+            found.append((int(entry.name), cmdline))
     return found
 
 

@@ -1,5 +1,10 @@
 """The speech engine never phones home: onnxruntime (>= 1.29) sends usage telemetry to Microsoft from Linux unless
-ORT_DISABLE_TELEMETRY is set before it initialises, and the worker runs in the customer's account."""
+ORT_DISABLE_TELEMETRY is set before it initialises, and the worker runs in the customer's account.
+
+Whether onnxruntime tries at all depends on the machine: on the development machine, with the opt-out explicitly off,
+it tried to reach the endpoint below about 7 s after the engine was built; on the CI machine it sent nothing either
+way. So this probe is the check where it would send, and tests/unit/speech/test_telemetry_opt_out.py checks the
+mechanism (the opt-out is in the environment when onnxruntime is first imported) everywhere."""
 
 from __future__ import annotations
 
@@ -43,9 +48,3 @@ def test_the_engine_sends_no_telemetry_by_default() -> None:
         assert process.wait(timeout=120) == 0
     # Then it never tried to reach Microsoft's telemetry endpoint
     assert not [r for r in proxy.requests if r.startswith(TELEMETRY)], proxy.requests
-
-
-def test_the_probe_sees_telemetry_when_an_operator_turns_it_back_on() -> None:
-    """Shows the probe above can fail: with the opt-out explicitly off, onnxruntime does try to send."""
-    with worker_like(60, ORT_DISABLE_TELEMETRY="0") as (_, proxy):
-        proxy.wait_for(TELEMETRY, timeout=60)
