@@ -245,6 +245,14 @@ class DeploymentConfig(BaseModel):
     # Lifetime of a presigned feed file URL (FEED_URL_TTL_SECONDS).
     feed_url_ttl_seconds: int = Field(default=300, ge=1, le=3600)
 
+    # --- call recordings (recordings bucket; calls whose start request sets audioRecordingAllowed)
+    # Joined recordings (recordings/<guid>.wav) expire after this many days; the working segments after
+    # SEGMENT_LIFETIME_DAYS (connect_transcribe.models.recording), whatever this says.
+    recording_retention_days: int = Field(default=90, ge=1, le=3650)
+    # RECORDING_LINK_SECONDS: lifetime of the presigned recordingUrl the messages API returns (bounds mirror
+    # ApiSettings). A link signed with the function's temporary credentials also stops when they expire.
+    recording_link_seconds: int = Field(default=900, ge=60, le=43_200)
+
     # --- webhook delivery (functions/webhook_delivery, consumes the utterances queue)
     # Empty: the function and its secret are deployed, but not attached to the queue (utterances wait there).
     webhook_url: str | None = None

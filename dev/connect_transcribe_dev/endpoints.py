@@ -47,6 +47,9 @@ class LocalEndpoints(BaseModel):
     utterances_queue_url: str = Field(description="transcripts waiting for webhook delivery")
     utterances_dead_letter_queue_url: str = Field(description="transcripts webhook delivery gave up on")
     feed_bucket: str = Field(description="the File Exporter's bucket, on aws_endpoint")
+    recordings_bucket: str = Field(
+        description="call recordings (audioRecordingAllowed): recordings/<contactId>.wav, on aws_endpoint"
+    )
     worker_log: str | None = Field(description="the media gateway worker's log file; null when it is discarded")
 
 

@@ -1,6 +1,6 @@
 """The AWS resources of one deployment, created on a local AWS endpoint (moto server) with the shapes the CDK
 stack gives them: the table, the sessions queue, the utterances FIFO queue with its DLQ, the webhook secret,
-the feed bucket."""
+the feed bucket, the recordings bucket."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ class LocalResources:
     webhook_secret_arn: str
     signing_secret: str
     feed_bucket: str
+    recordings_bucket: str
 
 
 def table_spec(name: str) -> dict[str, Any]:
@@ -74,13 +75,18 @@ def create_resources(session: Any, prefix: str = "connect-transcribe") -> LocalR
     secret_arn = session.client("secretsmanager").create_secret(
         Name=f"{prefix}-webhook", SecretString=json.dumps({"signingSecret": signing})
     )["ARN"]
-    feed_bucket = f"{prefix}-feed"
+    feed_bucket = _create_bucket(session, f"{prefix}-feed")
+    recordings_bucket = _create_bucket(session, f"{prefix}-recordings")
+    return LocalResources(prefix, sessions, utterances, dlq, secret_arn, signing, feed_bucket, recordings_bucket)
+
+
+def _create_bucket(session: Any, name: str) -> str:
     s3 = session.client("s3")
     if session.region_name in (None, "us-east-1"):
-        s3.create_bucket(Bucket=feed_bucket)
+        s3.create_bucket(Bucket=name)
     else:  # S3 wants the region named outside us-east-1 (local mode reading real KVS runs in the developer's)
-        s3.create_bucket(Bucket=feed_bucket, CreateBucketConfiguration={"LocationConstraint": session.region_name})
-    return LocalResources(prefix, sessions, utterances, dlq, secret_arn, signing, feed_bucket)
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": session.region_name})
+    return name
 
 
 def _arn(sqs: Any, url: str) -> str:

@@ -1,4 +1,4 @@
-"""The whole product on one machine, no AWS account: moto server (DynamoDB, SQS, Secrets Manager), the local KVS
+"""The whole product on one machine, no AWS account: moto server (DynamoDB, SQS, Secrets Manager, S3), the local KVS
 media server, the Start/Stop + messages API (the real handler behind a local API Gateway), the media gateway
 worker process, the webhook-delivery Lambda handler fed by a local SQS poller, and a webhook receiver.
 
@@ -119,9 +119,10 @@ def worker_environment(
 ) -> dict[str, str]:
     """The worker's AWS environment. With a KVS endpoint it is the stack's: every client on the local stand-ins (the
     local KVS server ignores credentials). With none (real KVS), the global AWS_ENDPOINT_URL would send KVS to moto
-    and the local credentials would be refused by AWS, so only DynamoDB and SQS (all the worker uses besides KVS)
-    keep the local endpoint, per service, and the developer's own credentials come back for KVS to sign with; moto
-    does not check them. Other endpoint settings that would redirect KVS are dropped."""
+    and the local credentials would be refused by AWS, so only DynamoDB, SQS and S3 (all the worker uses besides
+    KVS; S3 for call recordings) keep the local endpoint, per service, and the developer's own credentials come
+    back for KVS to sign with; moto does not check them. Other endpoint settings that would redirect KVS are
+    dropped."""
     env = dict(stack)
     if kvs_endpoint is not None:
         env["KVS_ENDPOINT_URL"] = kvs_endpoint
@@ -131,7 +132,7 @@ def worker_environment(
             del env[name]
     env.pop("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", None)  # would switch off the per-service endpoints below
     env.update({name: developer[name] for name in _IDENTITY if name in developer})
-    env["AWS_ENDPOINT_URL_DYNAMODB"] = env["AWS_ENDPOINT_URL_SQS"] = aws_endpoint
+    env["AWS_ENDPOINT_URL_DYNAMODB"] = env["AWS_ENDPOINT_URL_SQS"] = env["AWS_ENDPOINT_URL_S3"] = aws_endpoint
     return env
 
 
@@ -250,6 +251,7 @@ class LocalDeployment:
                 "DELIVERY_DLQ_URL": r.utterances_dlq_url,
                 "REQUEST_TIMEOUT_SECONDS": "7",
                 "FEED_BUCKET": r.feed_bucket,
+                "RECORDINGS_BUCKET": r.recordings_bucket,  # the API links recordings; the worker writes them
                 "EXPORT_STATE_MACHINE_ARN": "local",  # on-demand exports run in this process (local/exports.py)
             }
         )
@@ -328,6 +330,7 @@ class LocalDeployment:
             utterances_queue_url=r.utterances_queue_url,
             utterances_dead_letter_queue_url=r.utterances_dlq_url,
             feed_bucket=r.feed_bucket,
+            recordings_bucket=r.recordings_bucket,
             worker_log=str(self.worker_log) if self.worker_log else None,
         )
 

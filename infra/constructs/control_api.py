@@ -27,6 +27,7 @@ from infra.config import (
     DeploymentConfig,
 )
 from infra.constructs.layers import Layers
+from infra.constructs.recordings_bucket import RecordingsBucket
 from infra.constructs.service_function import ServiceFunction
 from infra.nag import acknowledge, logical_id
 
@@ -100,6 +101,7 @@ class ControlApi(Construct):
         key: kms.IKey,
         table: dynamodb.ITable,
         sessions_queue: sqs.IQueue,
+        recordings: RecordingsBucket,
     ) -> None:
         super().__init__(scope, construct_id)
         self.handler = ServiceFunction(
@@ -117,11 +119,15 @@ class ControlApi(Construct):
                 sessions_queue_url=sessions_queue.queue_url,
                 retention_days=str(config.retention_days),
                 max_body_bytes=str(config.api_max_body_bytes),
+                recordings_bucket=recordings.bucket.bucket_name,
+                recording_link_seconds=str(config.recording_link_seconds),
             ),
         )
         # Includes dynamodb:Query, which the messages route reads a conversation with.
         table.grant_read_write_data(self.handler.role)
         sessions_queue.grant_send_messages(self.handler.role)
+        # The messages route links a call's recording (HEAD, then a presigned GET).
+        recordings.grant_link_reader(self.handler.role)
         self.handler.acknowledge_kms_grant_wildcards("Table.grant_read_write_data and Queue.grant_send_messages")
         acknowledge(
             self.handler.role,

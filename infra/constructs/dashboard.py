@@ -31,12 +31,6 @@ GATEWAY_STAGES = (
 DELIVERY_STAGE = ("DeliveryMs", "Delivery: queued by the gateway -> the webhook's 2xx")
 # The rest of the breakdown, p95 on one graph (FallbackDecodeMs only exists for utterances whose fallback ran).
 OTHER_GATEWAY_STAGES = ("QueueWaitMs", "FallbackDecodeMs", "PublishQueueMs", "RedactMs")
-# Logs Insights: the worker logs "session started" with takeover=true when it carries on another task's session
-# (there is no takeover metric). Logs Insights reads JSON booleans as 1/0, so their sum counts the takeovers.
-TAKEOVER_QUERY = (
-    'filter message = "session started"',
-    "stats count(*) as started, sum(takeover) as takeovers by bin(5m)",
-)
 
 
 class OperationsDashboard(Construct):
@@ -215,17 +209,32 @@ class OperationsDashboard(Construct):
                 left_y_axis=cloudwatch.YAxisProps(min=0),
                 width=8,
             ),
-            cloudwatch.LogQueryWidget(
-                title="Sessions started and takeovers (another task's session carried on), from the worker's logs",
-                log_group_names=[gateway.log_group.log_group_name],
-                query_lines=list(TAKEOVER_QUERY),
-                view=cloudwatch.LogQueryVisualizationType.LINE,
+            cloudwatch.GraphWidget(
+                title="Takeovers (another owner's session carried on: handover, crash, lost lease)",
+                left=[
+                    self._gateway("SessionsTakenOver", "Sum", minutes=5, label="taken over"),
+                    self._gateway("SessionsStarted", "Sum", minutes=5, label="all sessions started"),
+                ],
+                left_y_axis=cloudwatch.YAxisProps(min=0),
                 width=8,
             ),
             cloudwatch.GraphWidget(
                 title="Reading behind live (MillisBehindNow)",
                 left=[self._gateway("MillisBehindNow", stat, label=stat) for stat in ("p95", "Maximum")],
                 left_y_axis=cloudwatch.YAxisProps(min=0, label="ms", show_units=False),
+                width=8,
+            ),
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Call recordings (audioRecordingAllowed)",
+                left=[
+                    self._gateway("RecordingsJoined", "Sum", minutes=5, label="WAVs joined"),
+                    self._gateway("RecordingSegmentsWritten", "Sum", minutes=5, label="30 s segments written"),
+                    self._gateway("RecordingWriteFailures", "Sum", minutes=5, label="segment writes retried"),
+                    self._gateway("RecordingFailures", "Sum", minutes=5, label="recordings not saved"),
+                ],
+                left_y_axis=cloudwatch.YAxisProps(min=0),
                 width=8,
             ),
         )

@@ -21,6 +21,7 @@ from connect_transcribe.settings import GatewaySettings, environment
 from constructs import Construct
 
 from infra.config import REPO_ROOT, Architecture, DeploymentConfig
+from infra.constructs.recordings_bucket import RecordingsBucket
 from infra.constructs.service_function import powertools_environment
 from infra.nag import acknowledge
 
@@ -117,6 +118,7 @@ class MediaGateway(Construct):
         table: dynamodb.ITable,
         sessions_queue: sqs.IQueue,
         utterances_queue: sqs.IQueue,
+        recordings: RecordingsBucket,
     ) -> None:
         super().__init__(scope, construct_id)
         self._config = config
@@ -142,7 +144,13 @@ class MediaGateway(Construct):
             description=f"{config.service_name} media gateway task execution (image pull, logs)",
         )
         self._grant_task_permissions(
-            config, stack, key=key, table=table, sessions_queue=sessions_queue, utterances_queue=utterances_queue
+            config,
+            stack,
+            key=key,
+            table=table,
+            sessions_queue=sessions_queue,
+            utterances_queue=utterances_queue,
+            recordings=recordings,
         )
 
         self.task_definition = ecs.FargateTaskDefinition(
@@ -170,7 +178,7 @@ class MediaGateway(Construct):
                 ),
                 build_args={"ENGINE": config.gateway_engine},
             ),
-            environment=self._environment(config, table, sessions_queue, utterances_queue),
+            environment=self._environment(config, table, sessions_queue, utterances_queue, recordings),
             logging=ecs.LogDrivers.aws_logs(
                 stream_prefix="gateway",
                 log_group=self.log_group,
@@ -248,7 +256,11 @@ class MediaGateway(Construct):
 
     @staticmethod
     def _environment(
-        config: DeploymentConfig, table: dynamodb.ITable, sessions_queue: sqs.IQueue, utterances_queue: sqs.IQueue
+        config: DeploymentConfig,
+        table: dynamodb.ITable,
+        sessions_queue: sqs.IQueue,
+        utterances_queue: sqs.IQueue,
+        recordings: RecordingsBucket,
     ) -> dict[str, str]:
         # Nothing here is a secret: the KVS external id guards against confused deputies, it is not a credential.
         # GatewayHealthSettings keeps its defaults (the health file on the task's /tmp volume).
@@ -263,6 +275,7 @@ class MediaGateway(Construct):
             lease_seconds=str(config.gateway_lease_seconds),
             end_of_stream_seconds=str(config.gateway_end_of_stream_seconds),
             retention_days=str(config.retention_days),
+            recordings_bucket=recordings.bucket.bucket_name,
         )
         # Cross-account KVS access only (None leaves them out).
         kvs = environment(GatewaySettings, kvs_role_arn=config.kvs_role_arn, kvs_external_id=config.kvs_external_id)
@@ -277,6 +290,7 @@ class MediaGateway(Construct):
         table: dynamodb.ITable,
         sessions_queue: sqs.IQueue,
         utterances_queue: sqs.IQueue,
+        recordings: RecordingsBucket,
     ) -> None:
         # Explicit action lists instead of grant_consume/grant_send/grant_read_write_data: those add
         # Scan, BatchWrite, DeleteItem and kms wildcards the worker never uses.
@@ -285,6 +299,7 @@ class MediaGateway(Construct):
         # The table only: Table.grant would add its indexes (index/*), which the worker never reads.
         self.task_role.add_to_principal_policy(iam.PolicyStatement(actions=TABLE_ACTIONS, resources=[table.table_arn]))
         key.grant(self.task_role, *QUEUE_KEY_ACTIONS)
+        recordings.grant_recorder(self.task_role)
 
         if config.kvs_role_arn is not None:
             # Cross-account: the streams are read with the other account's role, never with this one.

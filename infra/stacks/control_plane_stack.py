@@ -25,6 +25,7 @@ from infra.constructs.layers import Layers
 from infra.constructs.media_gateway import MediaGateway
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.network import Network
+from infra.constructs.recordings_bucket import RecordingsBucket
 from infra.constructs.sessions_queue import SessionsQueue
 from infra.constructs.storage import Storage
 from infra.constructs.utterances_queue import UtterancesQueue
@@ -46,6 +47,7 @@ class ControlPlaneStack(Stack):
         storage = Storage(self, "Storage", config=config, key=encryption.key)
         sessions = SessionsQueue(self, "Sessions", config=config, key=encryption.key)
         layers = Layers(self, "Layers", config=config)
+        recordings = RecordingsBucket(self, "Recordings", config=config, key=encryption.key)
         api = ControlApi(
             self,
             "ControlApi",
@@ -54,6 +56,7 @@ class ControlPlaneStack(Stack):
             key=encryption.key,
             table=storage.table,
             sessions_queue=sessions.queue,
+            recordings=recordings,
         )
         flow = ConnectFlowFunctions(self, "ConnectFlow", config=config, layers=layers, api=api)
         if config.agent_event_stream_arn is not None:  # pause on hold, opt-in
@@ -77,6 +80,7 @@ class ControlPlaneStack(Stack):
             table=storage.table,
             sessions_queue=sessions.queue,
             utterances_queue=utterances.queue,
+            recordings=recordings,
         )
         delivery = WebhookDelivery(
             self,
@@ -168,6 +172,9 @@ class ControlPlaneStack(Stack):
             "clientId/clientSecret, certificatePem/privateKeyPem, caBundlePem",
         )
         CfnOutput(self, "FeedBucketName", value=feed.bucket.bucket_name, description="File Exporter feed bucket")
+        CfnOutput(
+            self, "RecordingsBucketName", value=recordings.bucket.bucket_name, description="Call recordings bucket"
+        )
         CfnOutput(self, "ExportStateMachineArn", value=exporter.state_machine.state_machine_arn)
         CfnOutput(self, "GlueDatabaseName", value=catalog.database.ref, description="Athena database of the feed")
         CfnOutput(self, "AthenaWorkGroupName", value=catalog.workgroup.ref)

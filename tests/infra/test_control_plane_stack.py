@@ -226,11 +226,14 @@ def test_api_function_environment_and_grants(default_synth):
     _, fn = function_by_code_folder(template, "api")
     (table_id,) = resources(template, "AWS::DynamoDB::Table")
     (queue_id,) = [i for i, q in sessions_queues(template).items() if "RedrivePolicy" in q["Properties"]]
+    (recordings_id,) = [i for i in resources(template, "AWS::S3::Bucket") if i.startswith("RecordingsBucket")]
     assert env(fn) == {
         "TABLE_NAME": {"Ref": table_id},
         "SESSIONS_QUEUE_URL": {"Ref": queue_id},
         "RETENTION_DAYS": "7",
         "MAX_BODY_BYTES": "16384",
+        "RECORDINGS_BUCKET": {"Ref": recordings_id},
+        "RECORDING_LINK_SECONDS": "900",
         "POWERTOOLS_SERVICE_NAME": "connect-transcribe",
         "POWERTOOLS_METRICS_NAMESPACE": "ConnectTranscribe",
         "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -491,6 +494,7 @@ def test_outputs(default_synth, full_synth):
         "WebhookFunctionName",
         "WebhookSecretArn",
         "FeedBucketName",
+        "RecordingsBucketName",
         "ExportStateMachineArn",
         "GlueDatabaseName",
         "AthenaWorkGroupName",

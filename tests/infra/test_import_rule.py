@@ -1,6 +1,7 @@
 """The direction of imports is the architecture (docs/architecture.md), checked on the source with `ast`.
 
-- infra/ (and app.py) import only the runtime's declarations: connect_transcribe.settings and .models.enums.
+- infra/ (and app.py) import only the runtime's declarations: connect_transcribe.settings, .models.enums and
+  .models.recording (the recordings bucket's key prefixes and segment lifetime, which its lifecycle rules use).
 - The runtime package never imports infra, the dev package, or moto.
 - Features and models never import adapters/ or wiring/, nor boto3/botocore: I/O lives in adapters.
 - adapters/ never import wiring/.
@@ -18,7 +19,11 @@ import pytest
 from infra.config import REPO_ROOT
 
 RUNTIME = REPO_ROOT / "layers" / "common" / "python" / "connect_transcribe"
-INFRA_MAY_IMPORT = ("connect_transcribe.settings", "connect_transcribe.models.enums")
+INFRA_MAY_IMPORT = (
+    "connect_transcribe.settings",
+    "connect_transcribe.models.enums",
+    "connect_transcribe.models.recording",
+)
 FEATURES = ("models", "control", "media", "speech", "gateway", "delivery", "export")
 # (file relative to the runtime package, imported module): exceptions, each with its reason.
 ALLOWED = {

@@ -49,8 +49,10 @@ def role_statements(template: Template, role_ref: dict[str, Any]) -> list[dict[s
 
 
 def task_role_statements(template: Template) -> list[dict[str, Any]]:
+    """Everything but the recordings bucket grants (tests/infra/test_recordings_bucket.py holds those exactly)."""
     _, task = only(template, "AWS::ECS::TaskDefinition")
-    return role_statements(template, task["TaskRoleArn"])
+    recordings = logical_id(template, "AWS::S3::Bucket", "RecordingsBucket")
+    return [s for s in role_statements(template, task["TaskRoleArn"]) if recordings not in str(s["Resource"])]
 
 
 def actions(statement: dict[str, Any]) -> list[str]:
@@ -156,6 +158,7 @@ def test_environment_is_the_worker_contract_without_secrets(default_synth):
         "LEASE_SECONDS": "20",
         "END_OF_STREAM_SECONDS": "10",
         "RETENTION_DAYS": "7",
+        "RECORDINGS_BUCKET": {"Ref": logical_id(template, "AWS::S3::Bucket", "RecordingsBucket")},
         "POWERTOOLS_SERVICE_NAME": GATEWAY_SERVICE,
         "POWERTOOLS_METRICS_NAMESPACE": "ConnectTranscribe",
         "POWERTOOLS_LOG_LEVEL": "INFO",

@@ -27,6 +27,7 @@ DEPLOY_TIME_VALUES = {
     "WEBHOOK_SECRET_ARN": "arn:aws:secretsmanager:eu-west-2:123456789012:secret:Webhook-AbCdEf",
     "DELIVERY_DLQ_URL": "https://sqs.eu-west-2.amazonaws.com/123456789012/utterances-dlq.fifo",
     "FEED_BUCKET": "test-controlplane-feedbucket-abc",
+    "RECORDINGS_BUCKET": "test-controlplane-recordingsbucket-abc",
     "EXPORT_STATE_MACHINE_ARN": "arn:aws:states:eu-west-2:123456789012:stateMachine:FileExporterStateMachine-AbC",
 }
 GATEWAY = "media_gateway"

@@ -106,7 +106,7 @@ def test_kvs_endpoint_aws_has_the_worker_read_real_kvs_with_the_developer_creden
             e = up.endpoints
             assert (e.kvs_source, e.kvs_endpoint, e.region) == ("aws", None, "eu-west-1")
 
-            # Then its worker has the developer's credentials and no endpoint for KVS, only for DynamoDB and SQS
+            # Then its worker has the developer's credentials and no endpoint for KVS, only for DynamoDB, SQS and S3
             worker = environment(worker_of(up.process.pid))
             assert (worker["AWS_ACCESS_KEY_ID"], worker["AWS_SECRET_ACCESS_KEY"], worker["AWS_SESSION_TOKEN"]) == (
                 "AKIADEVELOPER",
@@ -115,6 +115,8 @@ def test_kvs_endpoint_aws_has_the_worker_read_real_kvs_with_the_developer_creden
             )
             assert "AWS_ENDPOINT_URL" not in worker and "KVS_ENDPOINT_URL" not in worker
             assert worker["AWS_ENDPOINT_URL_DYNAMODB"] == worker["AWS_ENDPOINT_URL_SQS"] == e.aws_endpoint
+            # and S3, where it writes call recordings (the local recordings bucket)
+            assert (worker["AWS_ENDPOINT_URL_S3"], worker["RECORDINGS_BUCKET"]) == (e.aws_endpoint, e.recordings_bucket)
             assert worker["AWS_REGION"] == "eu-west-1"
 
             # and transcribing a Connect call's stream takes the job from the local queue, then asks the real KVS

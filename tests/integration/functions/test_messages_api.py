@@ -1,13 +1,16 @@
 """After-call messages API through the real API handler against moto DynamoDB, messages stored by the gateway's
-own write path: time order, the 1,000 default, pagination, errors, and a signed GET over loopback HTTP."""
+own write path: time order, the 1,000 default, pagination, errors, a signed GET over loopback HTTP, and the link to
+a call's recording in a (moto) recordings bucket."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
+import boto3
 import pytest
 import requests
 from botocore.auth import SigV4Auth
@@ -16,6 +19,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from connect_transcribe.adapters.dynamodb_gateway import DynamoDbGatewayStore
 from connect_transcribe.models.api import Role
+from connect_transcribe.models.recording import recording_key, segment_key
 from connect_transcribe.models.utterance import UtteranceMessage, utterance_id
 from connect_transcribe_dev.api_gateway import LocalApiGateway, response_headers
 
@@ -41,9 +45,9 @@ def get(params: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
     return result["statusCode"], json.loads(result["body"]), response_headers(result)
 
 
-def started_conversation() -> dict[str, Any]:
+def started_conversation(body: dict[str, Any] | None = None) -> dict[str, Any]:
     """A conversation started through the API, as the Connect flow would: its META record exists."""
-    body = start_body()
+    body = body or start_body()
     result = api_handler.handler(api_event(START_PATH, body), lambda_context("api"))
     assert result["statusCode"] == 200, result["body"]
     reply = json.loads(result["body"])["autotranscribeResponse"]
@@ -262,3 +266,74 @@ def test_a_signed_get_over_loopback_http(api: AwsResources) -> None:
     assert unsigned.status_code == 403
     assert signed.status_code == 200
     assert [m["text"][:10] for m in signed.json()["items"]] == ["turn 00000", "turn 00001", "turn 00002"]
+
+
+# -- call recordings -------------------------------------------------------------------------------------------------
+
+RECORDINGS_BUCKET = "connect-transcribe-recordings"
+
+
+@pytest.fixture
+def recordings(api: AwsResources, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The API deployed with a recordings bucket (links valid 10 min); returns an S3 client on that bucket."""
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket=RECORDINGS_BUCKET)
+    monkeypatch.setenv("RECORDINGS_BUCKET", RECORDINGS_BUCKET)
+    monkeypatch.setenv("RECORDING_LINK_SECONDS", "600")
+    api_handler.settings.cache_clear()
+    api_handler.messages.cache_clear()
+    yield s3
+    api_handler.settings.cache_clear()
+    api_handler.messages.cache_clear()
+
+
+def test_a_recorded_call_lists_a_link_to_its_recording_and_an_unrecorded_one_none(
+    api: AwsResources, recordings: Any
+) -> None:
+    # Given two finished calls with messages: the first recorded (its WAV joined), the second only half-way (a
+    # segment, no WAV yet)
+    recorded, unrecorded = started_conversation(), started_conversation()
+    store_call(api, recorded, 3)
+    store_call(api, unrecorded, 3)
+    recordings.put_object(Bucket=RECORDINGS_BUCKET, Key=recording_key(recorded["guid"]), Body=b"RIFF....WAVE")
+    recordings.put_object(Bucket=RECORDINGS_BUCKET, Key=segment_key(unrecorded["guid"], 0), Body=b"\x00" * 64)
+
+    # When the after-call API lists each
+    status, body, _ = get({"externalId": recorded["guid"]})
+    other_status, other, _ = get({"externalId": unrecorded["guid"]})
+
+    # Then the recorded call's page links its WAV (SigV4, the bucket's regional host, valid the configured 600 s,
+    # signed at the test's clock), beside the same messages
+    assert status == 200 and set(body) == {"items", "recordingUrl"}
+    assert [m["text"][:10] for m in body["items"]] == ["turn 00000", "turn 00001", "turn 00002"]
+    link = urlsplit(body["recordingUrl"])
+    assert (link.scheme, link.netloc, link.path) == (
+        "https",
+        f"{RECORDINGS_BUCKET}.s3.us-east-1.amazonaws.com",
+        f"/recordings/{recorded['guid']}.wav",
+    )
+    query = {name: values[0] for name, values in parse_qs(link.query).items()}
+    assert (query["X-Amz-Algorithm"], query["X-Amz-Expires"]) == ("AWS4-HMAC-SHA256", "600")
+    assert query["X-Amz-Date"].startswith(NOW.strftime("%Y%m%dT%H"))
+    # and the other call's page is exactly as without recordings: no recordingUrl key
+    assert other_status == 200 and set(other) == {"items"} and len(other["items"]) == 3
+
+
+def test_a_transfer_lists_each_recorded_legs_link_by_its_contact_id(api: AwsResources, recordings: Any) -> None:
+    # Given a call transferred once: leg 1 (the first contact) and leg 2 both transcribed, only leg 2 recorded
+    first = started_conversation()
+    leg_two = start_body()
+    leg_two["amazonConnectParams"] = {**leg_two["amazonConnectParams"], "initialContactId": first["guid"]}
+    second = started_conversation(leg_two)
+    store_call(api, first, 2)
+    store_call(api, second, 2)
+    recordings.put_object(Bucket=RECORDINGS_BUCKET, Key=recording_key(second["guid"]), Body=b"RIFF....WAVE")
+
+    # When the API is asked by the first contact id
+    status, page, _ = get({"externalId": first["guid"]})
+
+    # Then leg 2's link is listed under its contact id, and there is no recordingUrl (leg 1 was not recorded)
+    assert status == 200 and set(page) == {"items", "legRecordingUrls"}
+    assert list(page["legRecordingUrls"]) == [second["guid"]]
+    assert urlsplit(page["legRecordingUrls"][second["guid"]]).path == f"/recordings/{second['guid']}.wav"
+    assert {m["contactId"] for m in page["items"]} == {first["guid"], second["guid"]}

@@ -3,10 +3,12 @@ the local KVS media server, the real speech engine, and the control plane's own 
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import threading
 import time
+import wave
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import numpy as np
 import pytest
 import requests
 from connect_transcribe.adapters.dynamodb_gateway import DynamoDbGatewayStore
 from connect_transcribe.adapters.dynamodb_store import DynamoDbConversationStore
 from connect_transcribe.adapters.kvs import KvsMediaSource
+from connect_transcribe.adapters.s3_recordings import S3Recordings
 from connect_transcribe.adapters.sqs_jobs import SqsJobQueue
 from connect_transcribe.adapters.sqs_sessions import SqsJobSource
 from connect_transcribe.adapters.sqs_utterances import SqsUtteranceQueue, StoreAndEnqueue
@@ -28,6 +32,7 @@ from connect_transcribe.gateway.session import SessionDeps, SessionOutcome, Sess
 from connect_transcribe.gateway.worker import Worker, WorkerSettings
 from connect_transcribe.media.reader import ReaderSettings
 from connect_transcribe.models.api import StartStreamingRequest, StopStreamingRequest, StreamingResponse
+from connect_transcribe.models.recording import recording_key
 from connect_transcribe.models.session import Conversation
 from connect_transcribe.models.utterance import UtteranceMessage
 from connect_transcribe.speech.engine import WhisperEngine
@@ -91,7 +96,21 @@ class Gateway:
     sessions_url: str
     utterances_url: str
     clock: ScaledClock
+    recordings_bucket: str
     workers: list[Worker] = field(default_factory=list)
+
+    @property
+    def recordings(self) -> S3Recordings:
+        return S3Recordings(boto3.client("s3"), self.recordings_bucket)
+
+    def recording(self, guid: str) -> tuple[bytes, bytes]:
+        """The call's joined WAV (stereo, 8 kHz, 16-bit) as (customer, agent) PCM."""
+        key = recording_key(guid)
+        body = boto3.client("s3").get_object(Bucket=self.recordings_bucket, Key=key)["Body"].read()
+        with wave.open(io.BytesIO(body), "rb") as wav:
+            assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (2, 2, 8000)
+            frames = np.frombuffer(wav.readframes(wav.getnframes()), "<i2").reshape(-1, 2)
+        return frames[:, 0].tobytes(), frames[:, 1].tobytes()
 
     @property
     def service(self) -> SessionService:
@@ -114,6 +133,7 @@ class Gateway:
             sink=StoreAndEnqueue(self.store, SqsUtteranceQueue(self.sqs, self.utterances_url)),
             metrics=metrics or ListMetrics(),
             conversation_batch=self.store,  # as wired in production (wiring/worker.py)
+            recordings=self.recordings,
         )
         settings = WorkerSettings(
             max_sessions=overrides.pop("max_sessions", 4),
@@ -151,6 +171,7 @@ class Gateway:
             "END_OF_STREAM_SECONDS": str(END_OF_STREAM_S),
             "DECODE_WORKERS": "2",
             "WORKER_ID": worker_id,
+            "RECORDINGS_BUCKET": self.recordings_bucket,
             "POWERTOOLS_METRICS_DISABLED": "true",
         }
 
@@ -204,6 +225,12 @@ class Gateway:
         )
 
 
+def recordings_bucket() -> str:
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="recordings")
+    return "recordings"
+
+
 def wait_for(check: Callable[[], Any], timeout: float, what: str) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -240,6 +267,7 @@ def gateway(engine: WhisperEngine, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         sessions,
         utterances,
         ScaledClock(time.time_ns() // 1_000_000, SPEED),
+        recordings_bucket(),
     )
     yield gw
     for worker in gw.workers:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+import numpy as np
 from connect_transcribe.adapters.dynamodb_store import DynamoDbConversationStore
 from connect_transcribe.control.hold import HoldOutcome, HoldService
 from connect_transcribe.gateway.session import SessionOutcome
@@ -35,7 +36,8 @@ def test_a_hold_is_never_transcribed_and_the_call_carries_on_after_it(gateway: G
     worker = gateway.worker()
     guid = str(uuid.uuid4())
     arn, producer = gateway.call(guid, call.pcm("customer"), call.pcm("agent"))
-    gateway.start(guid, arn, producer.first_fragment_number)
+    recorded = {"autotranscribeParams": {"language": "en-US", "audioRecordingAllowed": True}}
+    gateway.start(guid, arn, producer.first_fragment_number, **recorded)
     origin = producer.start_ms
     assert origin is not None
     hold = HoldService(gateway.service, DynamoDbConversationStore(gateway.table), ListMetrics())
@@ -67,3 +69,20 @@ def test_a_hold_is_never_transcribed_and_the_call_carries_on_after_it(gateway: G
         mine = [m.sequence for m in messages if m.role is role]
         assert sorted(mine) == list(range(1, len(mine) + 1))
     assert gateway.conversation(guid).state is SessionState.STOPPED
+
+    # and the recording stops at the hold's start, not where the gateway heard of it: the hold is silence, and the
+    # call before and after it is in place on the call's timeline
+    resumed_ms = back_ms - origin - producer.fragment_span_ms
+    for role, recorded_pcm in zip(("customer", "agent"), gateway.recording(guid), strict=True):
+        played = call.pcm(role)
+        assert recorded_pcm[: at(HOLD_AT_MS)] == played[: at(HOLD_AT_MS)], role
+        assert recorded_pcm[at(HOLD_AT_MS) : at(resumed_ms)] == bytes(at(resumed_ms) - at(HOLD_AT_MS)), role
+        # the resumed run's audio, from its first frame (its worker started it a little after the resume) on
+        after = np.frombuffer(recorded_pcm[at(resumed_ms) :], "<i2")
+        first = int(np.flatnonzero(after)[0]) * 2 + at(resumed_ms)
+        assert recorded_pcm[first:] == played[first : len(recorded_pcm)], role
+
+
+def at(ms: int) -> int:
+    """Byte offset of a call time in one participant's 8 kHz 16-bit PCM."""
+    return ms * 16

@@ -13,7 +13,7 @@ from connect_transcribe.gateway.session import SessionOutcome
 from connect_transcribe.models.utterance import UtteranceMessage
 
 from bench.speech.reference import Call, load_call
-from tests.integration.gateway.conftest import SAMPLE, Gateway, wait_for
+from tests.integration.gateway.conftest import SAMPLE, Gateway, ListMetrics, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -21,11 +21,32 @@ def call() -> Call:
     return load_call(SAMPLE)
 
 
-def start_call(gateway: Gateway, call: Call) -> str:
+class Repeated:
+    """A call's audio played `times` over: the sample call twice is 62 s, so a recording's first 30 s segment is
+    written well before the call ends."""
+
+    def __init__(self, call: Call, times: int) -> None:
+        self.call, self.times = call, times
+
+    def pcm(self, role: str) -> bytes:
+        return self.call.pcm(role) * self.times
+
+
+def start_call(gateway: Gateway, call: Call | Repeated, *, recorded: bool = False) -> str:
     guid = str(uuid.uuid4())
     arn, producer = gateway.call(guid, call.pcm("customer"), call.pcm("agent"))
-    gateway.start(guid, arn, producer.first_fragment_number)
+    params = {"autotranscribeParams": {"language": "en-US", "audioRecordingAllowed": True}} if recorded else {}
+    gateway.start(guid, arn, producer.first_fragment_number, **params)
     return guid
+
+
+def assert_recording_is_the_call(gateway: Gateway, guid: str, call: Call | Repeated) -> None:
+    """Every sample of both participants once, in place: the recording is the call's audio as played."""
+    customer, agent = gateway.recording(guid)
+    for role, recorded in (("customer", customer), ("agent", agent)):
+        played = call.pcm(role)
+        assert len(recorded) >= len(played) - 2 * 8 * 64, (role, len(recorded), len(played))
+        assert recorded[: len(played)] == played[: len(recorded)], f"{role}: the recording differs from the call"
 
 
 def shape(messages: list[UtteranceMessage]) -> list[tuple[str, int, str]]:
@@ -69,16 +90,30 @@ def test_sigterm_hands_sessions_to_another_worker_without_loss_or_repeats(gatewa
     lease = gateway.store.lease(guid)
     assert lease is not None and lease.owner is None and lease.checkpoint is not None
     # When another worker picks the session up (the job is visible again at once)
-    second = gateway.worker("worker-b")
+    metrics = ListMetrics()
+    second = gateway.worker("worker-b", metrics=metrics)
     assert gateway.wait_finished(guid, second) is SessionOutcome.ENDED
+    assert metrics.of("SessionsTakenOver") == [1]  # the dashboard's takeover count
     # Then the utterances equal the uninterrupted run's, and each reached the delivery queue once
     stored = gateway.messages(guid)
     assert_same_run(stored, reference)
     assert_delivered_once(gateway, stored)
 
 
+def past_the_first_segment(gateway: Gateway, guid: str) -> bool:
+    """The owner's checkpoint: the recording's first segment written, every participant's transcript settled at
+    least 3 s into the second."""
+    lease = gateway.store.lease(guid)
+    checkpoint = lease.checkpoint if lease is not None else None
+    if checkpoint is None or checkpoint.origin_ts_ms is None or checkpoint.recording_segment != 1:
+        return False
+    resumes = [s.resume_ts_ms for s in checkpoint.streams.values()]
+    return len(resumes) == 2 and all(r is not None and r - checkpoint.origin_ts_ms >= 33_000 for r in resumes)
+
+
 def test_a_killed_worker_is_replaced_after_its_lease_expires(gateway: Gateway, call: Call) -> None:
-    # Given a worker process (one session at a time) that takes a call
+    # Given a worker process (one session at a time) that takes a recorded call
+    call = Repeated(call, 2)
     process = subprocess.Popen(
         [sys.executable, "-m", "connect_transcribe.gateway"],
         env={**gateway.worker_env("doomed"), "MAX_SESSIONS": "1"},
@@ -86,12 +121,15 @@ def test_a_killed_worker_is_replaced_after_its_lease_expires(gateway: Gateway, c
         stderr=subprocess.DEVNULL,
     )
     try:
-        guid = start_call(gateway, call)
+        guid = start_call(gateway, call, recorded=True)
         wait_for(lambda: (lease := gateway.store.lease(guid)) and lease.owner == "doomed", 60, "the process's lease")
         # and, meanwhile, a reference run of the same call on an in-process worker
         survivor = gateway.worker("survivor")
         reference_guid = start_call(gateway, call)
         wait_for(lambda: len(gateway.messages(guid)) >= 2, 60, "the doomed worker's first utterances")
+        # and it has written the recording's first 30 s (the successor must not write them twice), and transcribed
+        # so far past them that the successor's transcripts restart later than the recording it must redo
+        wait_for(lambda: past_the_first_segment(gateway, guid), 60, "a checkpoint well into the second segment")
         # When the process is killed outright (no handover, no lease release)
         process.send_signal(signal.SIGKILL)
         process.wait(10)
@@ -107,6 +145,8 @@ def test_a_killed_worker_is_replaced_after_its_lease_expires(gateway: Gateway, c
     assert_same_run(stored, gateway.messages(reference_guid))
     queued = [m for m in gateway.queued() if m.guid == guid]
     assert sorted(m.utterance_id for m in queued) == sorted(m.utterance_id for m in stored)
+    # and the recording holds the whole call once: nothing lost, shifted or doubled across the kill
+    assert_recording_is_the_call(gateway, guid, call)
 
 
 def test_sigterm_to_the_worker_process_releases_its_sessions_and_exits(gateway: Gateway, call: Call) -> None:

@@ -45,6 +45,10 @@ class ApiSettings(BaseSettings):
         default=("en-US", "en-GB", "en-AU", "en-CA", "en-IE", "en-IN", "en-NZ", "en-ZA"),
         validation_alias="SUPPORTED_LANGUAGES",
     )
+    # Call recordings (audioRecordingAllowed): the bucket the worker writes them to; the messages API presigns a
+    # link (recordingUrl) valid this long. Unset: no recording links.
+    recordings_bucket: str | None = Field(default=None, validation_alias="RECORDINGS_BUCKET")
+    recording_link_seconds: int = Field(default=900, ge=60, le=43_200, validation_alias="RECORDING_LINK_SECONDS")
 
 
 class AgentEventsSettings(BaseSettings):
@@ -112,6 +116,8 @@ class GatewaySettings(BaseSettings):
     end_of_stream_seconds: float = Field(default=10.0, gt=0, validation_alias="END_OF_STREAM_SECONDS")
     retention_days: int = Field(default=7, ge=1, le=3650, validation_alias="RETENTION_DAYS")
     worker_id: str | None = Field(default=None, validation_alias="WORKER_ID")
+    # where calls with audioRecordingAllowed are recorded (models/recording.py has the key layout); unset: not recorded
+    recordings_bucket: str | None = Field(default=None, validation_alias="RECORDINGS_BUCKET")
 
 
 class GatewayHealthSettings(BaseSettings):

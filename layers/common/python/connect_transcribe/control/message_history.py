@@ -1,5 +1,6 @@
 """After-call API: a conversation's stored messages in time order, a page at a time (no AWS calls here); asked by
-a transferred call's first contact id, every leg's messages merged in spoken order."""
+a transferred call's first contact id, every leg's messages merged in spoken order; with a link to the call's
+recording when there is one."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import binascii
 import re
 from datetime import UTC, datetime
 
-from connect_transcribe.control.ports import LegIndex, MessageReader
+from connect_transcribe.control.ports import LegIndex, MessageReader, RecordingLinks
 from connect_transcribe.errors import ConversationNotFound, InvalidField
 from connect_transcribe.models.message_history import (
     MAX_TOKEN_CHARS,
@@ -103,10 +104,14 @@ def spoken_position(after: PageCursor, first_contact: str, stored: list[Utteranc
 
 
 class MessageService:
-    def __init__(self, reader: MessageReader, legs: LegIndex | None = None) -> None:
-        """`legs` finds a transferred call's later legs; without it every query is one conversation's own."""
+    def __init__(
+        self, reader: MessageReader, legs: LegIndex | None = None, recordings: RecordingLinks | None = None
+    ) -> None:
+        """`legs` finds a transferred call's later legs; without it every query is one conversation's own.
+        `recordings` links each page to the call's recording; without it no page has a link."""
         self._reader = reader
         self._legs = legs
+        self._recordings = recordings
 
     def page(self, query: MessagesQuery) -> MessagesResponse:
         """One page of at most `query.limit` messages after `query.next_token`, in time order."""
@@ -130,6 +135,7 @@ class MessageService:
         return MessagesResponse(
             items=tuple(to_wire(m) for m in page),
             next_token=encode_token(page[-1]) if more else None,
+            recording_url=self._link(guid),
         )
 
     def _page_across_legs(
@@ -146,7 +152,15 @@ class MessageService:
             remaining = [m for m in remaining if spoken_key(m) > position]
         page = remaining[: query.limit]
         more = len(remaining) > len(page)
+        links = {contact: url for contact in contacts if (url := self._link(contact)) is not None}
         return MessagesResponse(
             items=tuple(to_wire(m, with_leg=True) for m in page),
             next_token=encode_token(page[-1], across_legs=True) if more else None,
+            recording_url=links.get(first_contact),
+            leg_recording_urls=links or None,
         )
+
+    def _link(self, guid: str) -> str | None:
+        """Asked once per returned page, after everything that can refuse the query: a refused query costs no S3
+        request, and each page carries a link valid from when it was asked for."""
+        return self._recordings.link(guid) if self._recordings is not None else None

@@ -1,5 +1,5 @@
-"""The small interfaces control logic depends on (sessions, the Connect flow, message history); adapters implement
-them for AWS and for local runs."""
+"""The small interfaces control logic depends on (sessions, the Connect flow, message history, recording links);
+adapters implement them for AWS and for local runs."""
 
 from __future__ import annotations
 
@@ -71,4 +71,11 @@ class Counters(Protocol):
 class LegIndex(Protocol):
     def legs(self, initial_contact_id: str) -> list[str]:
         """Contact ids of the later legs of a transferred call linked to its first contact; [] for one leg."""
+        ...
+
+
+class RecordingLinks(Protocol):
+    def link(self, guid: str) -> str | None:
+        """A time-limited HTTPS GET URL of the conversation's call recording (models/recording.recording_key), or
+        None when it has none (not recorded, not yet joined, or past its retention)."""
         ...

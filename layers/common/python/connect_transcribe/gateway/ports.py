@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import IO, Protocol
 
 from connect_transcribe.models.gateway import Checkpoint, Lease
 from connect_transcribe.models.session import Conversation, ReceivedJob, SessionJob, StreamRecord
@@ -79,3 +79,19 @@ class Liveness(Protocol):
     def beat(self) -> None: ...
 
     def clear(self) -> None: ...
+
+
+class RecordingStore(Protocol):
+    """Where call recordings are kept (adapters/s3_recordings.py; key layout in models/recording.py)."""
+
+    def get_segment(self, guid: str, index: int) -> bytes | None:
+        """The segment's interleaved stereo s16le PCM, or None if it was never written."""
+        ...
+
+    def put_segment(self, guid: str, index: int, pcm: bytes) -> None: ...
+
+    def segment_indexes(self, guid: str) -> list[int]: ...
+
+    def put_recording(self, guid: str, wav: IO[bytes]) -> None:
+        """Store the joined WAV (replacing an earlier one), read from `wav` to its end."""
+        ...

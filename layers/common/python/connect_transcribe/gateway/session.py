@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from connect_transcribe.control.state_machine import Event
+from connect_transcribe.gateway.call_recording import CallRecorder, join_recording, with_retries
 from connect_transcribe.gateway.ports import (
     ConversationBatchReader,
     ConversationReader,
     LeaseStore,
     Metrics,
+    RecordingStore,
     UtteranceSink,
 )
 from connect_transcribe.gateway.redaction import OutputText, Redactor
@@ -52,6 +54,11 @@ FALLBACK_DECODE_METRIC = "FallbackDecodeMs"  # only for utterances whose beam-se
 PUBLISH_QUEUE_METRIC = "PublishQueueMs"
 REDACT_METRIC = "RedactMs"
 PUBLISH_METRIC = "PublishMs"  # the sink's publish (DynamoDB put + SQS send), retries included
+# Call recording (audioRecordingAllowed): segments written, write failures (retried), WAVs joined, recordings lost
+RECORDING_SEGMENTS_METRIC = "RecordingSegmentsWritten"
+RECORDING_WRITE_FAILURES_METRIC = "RecordingWriteFailures"
+RECORDINGS_JOINED_METRIC = "RecordingsJoined"
+RECORDING_FAILURES_METRIC = "RecordingFailures"
 
 
 class SessionOutcome(StrEnum):
@@ -86,6 +93,8 @@ class SessionDeps:
     redactor: Redactor = field(default_factory=Redactor)
     # the worker's stop check reads all its sessions in one request per pass; None: one `conversations.get` each
     conversation_batch: ConversationBatchReader | None = None
+    # where calls with audioRecordingAllowed are recorded; None: not recorded (a warning per such session)
+    recordings: RecordingStore | None = None
     now_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000
     monotonic: Callable[[], float] = time.monotonic
 
@@ -156,6 +165,8 @@ class Session:
         self.error: str | None = None
         self._reader: KvsReader | None = None
         self._tracks: dict[Role, ParticipantTrack] = {}
+        self._track_from: dict[Role, int] = {}  # per participant: frames before this were transcribed already
+        self._recorder: CallRecorder | None = None
         self._checkpoint: Checkpoint | None = None
         self._origin_ms: int | None = None
         self._restart_fragment_ts: int | None = None
@@ -275,14 +286,18 @@ class Session:
             self._tracks[stream.role] = ParticipantTrack(
                 stream.role, base, self._recognizer_factory(stream.role), takeover=takeover
             )
+        self._track_from = dict(point.skip_before_ms)
+        skip_before_ms = self._start_recording(checkpoint if takeover else None, point.skip_before_ms)
         self._checkpoint = self._snapshot()
         self.started.set()
         self._reader = KvsReader(
-            d.media, job.stream_arn, point.selector, settings=self.settings.reader, skip_before_ms=point.skip_before_ms
+            d.media, job.stream_arn, point.selector, settings=self.settings.reader, skip_before_ms=skip_before_ms
         )
         if self._handover.is_set():
             self._reader.close()
         d.metrics.count("SessionsStarted")
+        if takeover:
+            d.metrics.count("SessionsTakenOver")  # carrying on another owner's run (handover, crash, lost lease)
         logger.info(
             "session started",
             extra={
@@ -323,6 +338,7 @@ class Session:
                 elif contact is not None and contact != self._contact_id:
                     logger.info("another contact took over the stream", extra={"guid": self.guid})
                     return SessionOutcome.ENDED, Event.MEDIA_ENDED
+                self._write_recording()
                 with self._lock:
                     self._checkpoint = self._snapshot()
             if self._publish_failed is not None:
@@ -336,11 +352,14 @@ class Session:
         return SessionOutcome.ENDED, Event.MEDIA_ENDED
 
     def _feed(self, frame: AudioFrame) -> None:
-        track = self._tracks.get(frame.role)
-        if track is None:
-            return
         if self._origin_ms is None:
             self._origin_ms = frame.timestamp_ms
+        if self._recorder is not None:
+            fragment_ts = frame.fragment.producer_ts_ms
+            self._recorder.place(frame.role, frame.timestamp_ms, frame.pcm, fragment_ts, self._origin_ms)
+        track = self._tracks.get(frame.role)
+        if track is None or frame.timestamp_ms < self._track_from.get(frame.role, 0):
+            return  # before the participant's resume point: read again for the recording only
         track.feed(frame.pcm, frame.timestamp_ms, frame.fragment.producer_ts_ms, self._origin_ms)
         self._last_progress = self.deps.monotonic()
         if not self._media_started:
@@ -371,6 +390,7 @@ class Session:
             # nothing past the failed utterance is marked settled: leave the checkpoint where it was and retry
             self._release(self._checkpoint)
             raise self._publish_failed
+        self._finish_recording(stop_at_ms=self._stop_at_ms if outcome is SessionOutcome.DRAINED else None)
         final = self._snapshot(final=True)
         d.leases.save_streams(self._stream_records())
         self._release(final)
@@ -382,6 +402,60 @@ class Session:
         return outcome
 
     # -- helpers ---------------------------------------------------------------------------------
+
+    def _start_recording(self, checkpoint: Checkpoint | None, skip: dict[Role, int]) -> dict[Role, int]:
+        """Record this run if the conversation allows it; returns where the reader starts passing each participant's
+        frames on: on a takeover, no later than the recording's first segment the previous owner may not have
+        written (the participant's track skips what it transcribed already)."""
+        if not self.job.settings.audio_recording_allowed:
+            return skip
+        if self.deps.recordings is None:
+            logger.warning("recording allowed but no recordings bucket is configured", extra={"guid": self.guid})
+            return skip
+        pending = checkpoint.recording_segment if checkpoint is not None else None
+        self._recorder = CallRecorder(self.guid, self.deps.recordings, pending_segment=pending)
+        restart = self._recorder.restart_ms(self._origin_ms) if self._origin_ms is not None else None
+        if restart is None:
+            return skip
+        return {role: min(ms, restart) for role, ms in skip.items()}
+
+    def _write_recording(self) -> None:
+        """At each fragment: write the recording's segments the stream has passed. A failure is retried at the next
+        fragment; until then the checkpoint keeps the segment pending, so a takeover reads it again."""
+        if self._recorder is None:
+            return
+        try:
+            written = self._recorder.write_due()
+        except Exception as exc:
+            self.deps.metrics.count(RECORDING_WRITE_FAILURES_METRIC)
+            logger.warning(
+                "recording segment not written; retrying",
+                extra={"guid": self.guid, "error": f"{type(exc).__name__}: {exc}"},
+            )
+            return
+        if written:
+            self.deps.metrics.count(RECORDING_SEGMENTS_METRIC, written)
+
+    def _finish_recording(self, *, stop_at_ms: int | None) -> None:
+        """The run ends: write what is left (up to the stop point, if it stopped at one) and join the segments into
+        the call's WAV. A recording that cannot be written is counted and logged; it never fails the transcript."""
+        recorder, store = self._recorder, self.deps.recordings
+        if recorder is None or store is None:
+            return
+        if stop_at_ms is not None and self._origin_ms is not None:
+            recorder.cut(stop_at_ms, self._origin_ms)
+        try:
+            with_retries(recorder.write_all, attempts=5, wait=self._lease_lost.wait)
+            with_retries(lambda: join_recording(self.guid, store), attempts=5, wait=self._lease_lost.wait)
+        except Exception as exc:
+            self.deps.metrics.count(RECORDING_FAILURES_METRIC)
+            logger.error("recording not saved", extra={"guid": self.guid, "error": f"{type(exc).__name__}: {exc}"})
+            return
+        self.deps.metrics.count(RECORDINGS_JOINED_METRIC)
+        if recorder.late_samples:
+            logger.warning(
+                "late audio left out of the recording", extra={"guid": self.guid, "samples": recorder.late_samples}
+            )
 
     def _recognizer_factory(self, role: Role) -> StartRecognizer:
         settings = self.job.settings
@@ -485,6 +559,9 @@ class Session:
             streams[role] = position.checkpoint
             if position.fragment_ts_ms is not None:
                 fragment_ts.append(position.fragment_ts_ms)
+        recording = self._recorder.pending_segment if self._recorder is not None else None
+        if not final and self._recorder is not None and self._recorder.restart_fragment_ts_ms is not None:
+            fragment_ts.append(self._recorder.restart_fragment_ts_ms)
         return Checkpoint(
             generation=self.job.generation,
             origin_ts_ms=self._origin_ms,
@@ -493,6 +570,7 @@ class Session:
             continuation_token=self._reader.continuation_token if self._reader else None,
             streams=streams,
             finished=final,
+            recording_segment=None if final else recording,
         )
 
     def _stream_records(self) -> list[StreamRecord]:

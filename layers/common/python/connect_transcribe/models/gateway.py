@@ -26,6 +26,9 @@ class Checkpoint(StoredModel):
     continuation_token: str | None = None
     streams: dict[Role, StreamCheckpoint] = {}
     finished: bool = False  # this generation's media was fully processed (drained, ended or failed)
+    # call recording (gateway/call_recording.py): the first segment not known to be written; a takeover reads KVS
+    # again from its start. None: nothing recorded is pending.
+    recording_segment: int | None = None
 
     def stream(self, role: Role) -> StreamCheckpoint:
         return self.streams.get(role) or StreamCheckpoint()

@@ -73,6 +73,11 @@ class ConversationMessage(WireModel):
 class MessagesResponse(WireModel):
     items: tuple[ConversationMessage, ...]
     next_token: str | None = None  # present only while more messages remain
+    # Beyond the mirrored service, present only when the call was recorded (audioRecordingAllowed) and its recording
+    # is stored: a time-limited GET link of the stereo WAV. Asked by a transferred call's first contact id, each
+    # recorded leg's link by its contact id (the first contact's own is also recording_url).
+    recording_url: str | None = None
+    leg_recording_urls: dict[str, str] | None = None
 
     def wire(self) -> dict[str, object]:
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)

@@ -12,6 +12,7 @@ from connect_transcribe.adapters.dynamodb_gateway import DynamoDbGatewayStore
 from connect_transcribe.adapters.dynamodb_store import DynamoDbConversationStore
 from connect_transcribe.adapters.emf_metrics import EmfMetrics
 from connect_transcribe.adapters.kvs import KvsMediaSource, assumed_role_session
+from connect_transcribe.adapters.s3_recordings import S3Recordings
 from connect_transcribe.adapters.sqs_jobs import SqsJobQueue
 from connect_transcribe.adapters.sqs_sessions import SqsJobSource
 from connect_transcribe.adapters.sqs_utterances import SqsUtteranceQueue, StoreAndEnqueue
@@ -64,6 +65,11 @@ def build_worker(
         sink=StoreAndEnqueue(gateway_store, SqsUtteranceQueue(sqs, settings.utterances_queue_url)),
         metrics=EmfMetrics(),
         conversation_batch=gateway_store,  # the stop check: one BatchGetItem per pass for all sessions
+        recordings=(
+            S3Recordings(session.client("s3", config=AWS_CONFIG), settings.recordings_bucket)
+            if settings.recordings_bucket
+            else None
+        ),
     )
     worker_settings = WorkerSettings(
         max_sessions=settings.max_sessions,
