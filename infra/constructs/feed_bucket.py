@@ -10,7 +10,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.config import DeploymentConfig
-from infra.nag import acknowledge
+from infra.constructs.access_logs import INCOMPLETE_UPLOAD_DAYS, access_log_bucket
 
 # Top-level prefixes (mirrors connect_transcribe.export.layout; a test compares them).
 DATA_PREFIX = "utterances/"
@@ -21,40 +21,12 @@ ATHENA_RESULTS_PREFIX = "_athena-results/"
 # A run's per-hour results are deleted by its commit; what a failed run leaves behind goes after this.
 RUNS_EXPIRATION_DAYS = 2
 ATHENA_RESULTS_EXPIRATION_DAYS = 7
-INCOMPLETE_UPLOAD_DAYS = 1
-ACCESS_LOGS_BY_POLICY_FLAG = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 
 
 class FeedBucket(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, config: DeploymentConfig, key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
-        # S3 delivers server access logs only to a bucket with SSE-S3 (not SSE-KMS). With this flag (scoped to
-        # these two buckets) CDK grants the delivery by bucket policy (logging.s3.amazonaws.com, for the feed
-        # bucket of this account only) instead of the LogDeliveryWrite ACL, so ACLs can stay disabled.
-        self.node.set_context(ACCESS_LOGS_BY_POLICY_FLAG, True)
-        self.access_logs = s3.Bucket(
-            self,
-            "AccessLogs",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="ExpireAccessLogs",
-                    expiration=Duration.days(config.log_retention_days),
-                    abort_incomplete_multipart_upload_after=Duration.days(INCOMPLETE_UPLOAD_DAYS),
-                )
-            ],
-            removal_policy=config.cdk_removal_policy,
-        )
-        acknowledge(
-            self.access_logs,
-            "AwsSolutions-S1",
-            "This bucket receives the feed bucket's server access logs; logging it too would only log the "
-            "log delivery.",
-        )
+        self.access_logs = access_log_bucket(self, config=config, logged="feed bucket")
 
         retention = config.feed_retention_days
         self.bucket = s3.Bucket(

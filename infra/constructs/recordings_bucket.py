@@ -11,7 +11,7 @@ from connect_transcribe.models.recording import RECORDING_PREFIX, SEGMENT_LIFETI
 from constructs import Construct
 
 from infra.config import DeploymentConfig
-from infra.constructs.feed_bucket import ACCESS_LOGS_BY_POLICY_FLAG, INCOMPLETE_UPLOAD_DAYS
+from infra.constructs.access_logs import INCOMPLETE_UPLOAD_DAYS, access_log_bucket
 from infra.nag import acknowledge, logical_id
 
 ACCESS_LOGS_PREFIX = "recordings/"
@@ -34,31 +34,7 @@ class RecordingsBucket(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, config: DeploymentConfig, key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
         self.key = key
-        # As in FeedBucket: S3 delivers access logs only to an SSE-S3 bucket, granted by bucket policy (no ACLs).
-        self.node.set_context(ACCESS_LOGS_BY_POLICY_FLAG, True)
-        self.access_logs = s3.Bucket(
-            self,
-            "AccessLogs",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="ExpireAccessLogs",
-                    expiration=Duration.days(config.log_retention_days),
-                    abort_incomplete_multipart_upload_after=Duration.days(INCOMPLETE_UPLOAD_DAYS),
-                )
-            ],
-            removal_policy=config.cdk_removal_policy,
-        )
-        acknowledge(
-            self.access_logs,
-            "AwsSolutions-S1",
-            "This bucket receives the recordings bucket's server access logs; logging it too would only log the "
-            "log delivery.",
-        )
+        self.access_logs = access_log_bucket(self, config=config, logged="recordings bucket")
 
         self.bucket = s3.Bucket(
             self,
