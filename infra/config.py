@@ -281,10 +281,18 @@ class DeploymentConfig(BaseModel):
     # --- network: a new VPC, or an existing one when vpc_id is set (no lookups: synth needs no credentials)
     vpc_id: str | None = Field(default=None, pattern=r"^vpc-[0-9a-f]{8,17}$")
     private_subnet_ids: tuple[str, ...] = ()
+    # Existing VPC with gateway_public_ip=true: the subnets the tasks run in, each routing 0.0.0.0/0 to an internet
+    # gateway (by naming them here the deployer says they are public).
+    public_subnet_ids: tuple[str, ...] = ()
     availability_zones: tuple[str, ...] = ()
     vpc_cidr: str = "10.40.0.0/16"
+    # Only for the NAT layout (gateway_public_ip resolved false on the VPC this stack creates).
     vpc_nat_gateways: int = Field(default=1, ge=1, le=2)
     vpc_interface_endpoints: bool = False
+    # The gateway tasks get a public IPv4 and reach KVS through an internet gateway instead of a NAT gateway, which
+    # charges per GB and KVS (GetMedia) has no VPC endpoint. Unset ("" or "auto"): true for the VPC this stack
+    # creates (then it has public subnets only, no NAT gateway), false with vpc_id. See gateway_uses_public_ip.
+    gateway_public_ip: bool | None = None
 
     # --- Kinesis Video Streams (Amazon Connect live media streaming)
     # Connect names streams "<prefix>-connect-<instance alias>-contact-<id>"; empty = any prefix.
@@ -316,12 +324,18 @@ class DeploymentConfig(BaseModel):
         "oauth_scope",
         "oauth_audience",
         "delivery_reserved_concurrency",
+        "gateway_public_ip",
         mode="before",
     )
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         # `-c connect_instance_arn=` and "" in cdk.json both mean "not set".
         return None if value in ("", None) else value
+
+    @field_validator("gateway_public_ip", mode="before")
+    @classmethod
+    def _auto_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and value.strip().lower() == "auto" else value
 
     @field_validator("connect_instance_arn")
     @classmethod
@@ -330,7 +344,7 @@ class DeploymentConfig(BaseModel):
             raise ValueError("must be an Amazon Connect instance ARN (arn:aws:connect:<region>:<acct>:instance/<uuid>)")
         return value
 
-    @field_validator("private_subnet_ids", "availability_zones", mode="before")
+    @field_validator("private_subnet_ids", "public_subnet_ids", "availability_zones", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         # `-c private_subnet_ids=subnet-a,subnet-b` arrives as one string.
@@ -338,7 +352,7 @@ class DeploymentConfig(BaseModel):
             return tuple(item.strip() for item in value.split(",") if item.strip())
         return value
 
-    @field_validator("private_subnet_ids")
+    @field_validator("private_subnet_ids", "public_subnet_ids")
     @classmethod
     def _subnet_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for subnet_id in value:
@@ -487,14 +501,42 @@ class DeploymentConfig(BaseModel):
 
     @model_validator(mode="after")
     def _network(self) -> Self:
+        public = self.gateway_uses_public_ip
+        # 1 is the default (cdk.json always passes it), so only another value is a setting that cannot take effect.
+        if public and self.vpc_nat_gateways != 1:
+            raise ValueError(
+                "vpc_nat_gateways applies only when gateway_public_ip is false on the VPC this stack creates "
+                "(with public IPs the tasks need no NAT gateway): leave it at 1 or set gateway_public_ip=false"
+            )
         if self.vpc_id is None:
-            if self.private_subnet_ids or self.availability_zones:
-                raise ValueError("private_subnet_ids / availability_zones describe an existing VPC: set vpc_id too")
+            if self.private_subnet_ids or self.public_subnet_ids or self.availability_zones:
+                raise ValueError(
+                    "private_subnet_ids / public_subnet_ids / availability_zones describe an existing VPC: "
+                    "set vpc_id too"
+                )
             return self
-        if not self.private_subnet_ids or not self.availability_zones:
-            raise ValueError("vpc_id needs private_subnet_ids and availability_zones")
-        if len(self.private_subnet_ids) % len(self.availability_zones):
-            raise ValueError("private_subnet_ids must list the same number of subnets in each availability_zones entry")
+        # The tasks run in public subnets (a route to an internet gateway) only when the deployer says so.
+        if public:
+            key, subnets = "public_subnet_ids", self.public_subnet_ids
+            if not subnets or not self.availability_zones:
+                raise ValueError("vpc_id with gateway_public_ip=true needs public_subnet_ids and availability_zones")
+            if self.private_subnet_ids:
+                raise ValueError(
+                    "private_subnet_ids is not used with gateway_public_ip=true: the tasks run in public_subnet_ids"
+                )
+        else:
+            key, subnets = "private_subnet_ids", self.private_subnet_ids
+            if not subnets or not self.availability_zones:
+                raise ValueError(
+                    "vpc_id needs private_subnet_ids and availability_zones "
+                    "(or public_subnet_ids with gateway_public_ip=true)"
+                )
+            if self.public_subnet_ids:
+                raise ValueError(
+                    "public_subnet_ids is only used with gateway_public_ip=true (the tasks get public IPs)"
+                )
+        if len(subnets) % len(self.availability_zones):
+            raise ValueError(f"{key} must list the same number of subnets in each availability_zones entry")
         if self.vpc_interface_endpoints:
             raise ValueError("vpc_interface_endpoints applies to the VPC this stack creates, not to vpc_id")
         return self
@@ -581,6 +623,16 @@ class DeploymentConfig(BaseModel):
         if self.gateway_on_demand_base is not None:
             return self.gateway_on_demand_base
         return max(1, self.gateway_min_tasks)
+
+    @property
+    def gateway_uses_public_ip(self) -> bool:
+        """gateway_public_ip resolved: unset means true for the VPC this stack creates, false with vpc_id.
+
+        An existing VPC's subnets are private unless the deployer names public ones (public_subnet_ids).
+        """
+        if self.gateway_public_ip is not None:
+            return self.gateway_public_ip
+        return self.vpc_id is None
 
     @property
     def gateway_vcpus(self) -> int:

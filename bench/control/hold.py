@@ -35,6 +35,7 @@ os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 
 import boto3
 from connect_transcribe.adapters.dynamodb_gateway import DynamoDbGatewayStore
+from connect_transcribe.adapters.dynamodb_stop_signals import DynamoDbStopSignals
 from connect_transcribe.adapters.dynamodb_store import DynamoDbConversationStore
 from connect_transcribe.adapters.kvs import KvsMediaSource
 from connect_transcribe.adapters.sqs_jobs import SqsJobQueue
@@ -185,7 +186,13 @@ def run(trials: int, endpoint: str) -> tuple[list[float], list[float]]:
     from functions.agent_events import handler as agent_events  # reads its settings from the variables above
 
     conversations = DynamoDbConversationStore(table)
-    service = SessionService(conversations, SqsJobQueue(sqs, resources.sessions_queue_url), SystemClock(), UuidIds())
+    service = SessionService(
+        conversations,
+        SqsJobQueue(sqs, resources.sessions_queue_url),
+        SystemClock(),
+        UuidIds(),
+        stop_signals=DynamoDbStopSignals(table),
+    )
     store = DynamoDbGatewayStore(table)
     audio = read_wav(SAMPLE)
     customer, agent = to_pcm16(audio.channels[0]), to_pcm16(audio.channels[1])
@@ -203,6 +210,8 @@ def run(trials: int, endpoint: str) -> tuple[list[float], list[float]]:
             engine=engine,
             sink=StoreAndEnqueue(store, SqsUtteranceQueue(sqs, resources.utterances_queue_url)),
             metrics=_NoMetrics(),
+            conversation_batch=store,  # the stop check as wired in production (wiring/worker.py)
+            stop_signals=DynamoDbStopSignals(table),
         )
         # Production settings, but a short long-poll so a new trial's job is picked up at once.
         worker = Worker(

@@ -86,9 +86,16 @@ PRICES: dict[str, Price] = {
         "https://aws.amazon.com/de/kinesis/video-streams/pricing/ (US East: 0.0085 USD per GB consumed)",
         PRICES_TAKEN,
     ),
-    # Kinesis Video Streams has no VPC endpoint: GetMedia's bytes cross the NAT gateway (infra/constructs/network.py).
+    # Kinesis Video Streams has no VPC endpoint: with gateway_public_ip false GetMedia's bytes cross the NAT gateway
+    # (infra/constructs/network.py); by default each task has a public IPv4 address instead.
     "nat_processed_gb": Price(
         0.045, "GB processed by a NAT gateway", "https://basavytix.com/blog/aws-nat-gateway-pricing", PRICES_TAKEN
+    ),
+    "public_ipv4_hour": Price(
+        0.005,
+        "public IPv4 address-hour (every address, since 2024-02-01)",
+        "https://www.doit.com/aws-public-ipv4-price-increase-the-complete-guide/",
+        PRICES_TAKEN,
     ),
     "transcribe_streaming_minute": Price(
         0.024,
@@ -111,25 +118,21 @@ INPUTS: dict[str, Input] = {
     ),
     "task_vcpu": Input(2, "vCPU per task", "config", "gateway_cpu 2048"),
     "task_gb": Input(4, "GB per task", "config", "gateway_memory_mb 4096"),
-    # --- the worker's requests per call-minute (DynamoDB, SQS) and GetMedia bytes: measured
-    "ddb_reads": Input(
-        131.3, "items read per call-minute (GetItem, Query, BatchGetItem)", "measured", MEASURE, MEASURED_ON
+    "public_ip": Input(
+        1,
+        "1: tasks egress through their own public IPv4 address; 0: through a NAT gateway",
+        "config",
+        "gateway_public_ip (default: true for the VPC the stack creates)",
     ),
-    "ddb_writes": Input(128.89, "items written per call-minute (Put/UpdateItem)", "measured", MEASURE, MEASURED_ON),
+    # --- the worker's DynamoDB capacity units and requests per call-minute (SQS), and GetMedia bytes: measured
+    "ddb_read_units": Input(0, "read request units per call-minute", "measured", MEASURE, MEASURED_ON),
+    "ddb_write_units": Input(
+        0, "write request units per call-minute (table and export index)", "measured", MEASURE, MEASURED_ON
+    ),
     "sessions_sqs": Input(12.02, "sessions-queue requests per call-minute", "measured", MEASURE, MEASURED_ON),
     "utterances_sqs": Input(19.24, "utterances-queue sends per call-minute", "measured", MEASURE, MEASURED_ON),
     "kvs_mb": Input(1.98, "MB of GetMedia per call-minute", "measured", MEASURE, MEASURED_ON),
     "utterances": Input(19.24, "utterances per call-minute", "measured", MEASURE, MEASURED_ON),
-    # --- units per request: derived from the items the code writes
-    "read_units_per_read": Input(
-        1.0, "RRU per read", "derived", "ConsistentRead=True on items under 4 KB (dynamodb_store, dynamodb_gateway)"
-    ),
-    "write_units_per_write": Input(
-        1.0,
-        "WRU per write",
-        "assumed",
-        "lease, checkpoint and conversation items under 1 KB; a message item may reach 2",
-    ),
     # --- delivery (webhook Lambda on the FIFO utterances queue)
     "delivery_invocations_per_utterance": Input(
         1.0,
@@ -184,10 +187,10 @@ def breakdown(inputs: Mapping[str, Input], prices: Mapping[str, Price]) -> list[
         "measured capacity",
         fargate * (1 - p["fargate_spot_discount"]),
     )
-    reads = k * v["ddb_reads"] * v["read_units_per_read"]
-    add("DynamoDB reads", f"{reads:,.0f} RRU", reads * p["dynamodb_read_unit"], inputs["ddb_reads"].kind)
-    writes = k * v["ddb_writes"] * v["write_units_per_write"]
-    add("DynamoDB writes", f"{writes:,.0f} WRU", writes * p["dynamodb_write_unit"], inputs["ddb_writes"].kind)
+    reads = k * v["ddb_read_units"]
+    add("DynamoDB reads", f"{reads:,.0f} RRU", reads * p["dynamodb_read_unit"], inputs["ddb_read_units"].kind)
+    writes = k * v["ddb_write_units"]
+    add("DynamoDB writes", f"{writes:,.0f} WRU", writes * p["dynamodb_write_unit"], inputs["ddb_write_units"].kind)
     sessions = k * v["sessions_sqs"]
     add(
         "SQS sessions (standard)",
@@ -209,7 +212,15 @@ def breakdown(inputs: Mapping[str, Input], prices: Mapping[str, Price]) -> list[
     )
     gb = k * v["kvs_mb"] / 1000
     add("KVS data consumed", f"{gb:.2f} GB", gb * p["kvs_consumed_gb"], inputs["kvs_mb"].kind)
-    add("NAT gateway (GetMedia bytes)", f"{gb:.2f} GB", gb * p["nat_processed_gb"], inputs["kvs_mb"].kind)
+    if v["public_ip"]:
+        add(
+            "Public IPv4 (one per task)",
+            f"{task_hours:.2f} address-hours",
+            task_hours * p["public_ipv4_hour"],
+            "config",
+        )
+    else:
+        add("NAT gateway (GetMedia bytes)", f"{gb:.2f} GB", gb * p["nat_processed_gb"], inputs["kvs_mb"].kind)
     return lines
 
 
@@ -243,9 +254,11 @@ def report(inputs: Mapping[str, Input], prices: Mapping[str, Price]) -> str:
     out += [f"  {name} = ${pr.usd:g} per {pr.unit} ({pr.source}, read {pr.taken})" for name, pr in prices.items()]
     out += [
         "",
-        "Not counted: NAT gateway hours, KMS keys, VPC endpoints, alarms and dashboards (fixed per month); CloudWatch",
+        "Not counted: NAT gateway hours (gateway_public_ip false), KMS keys, VPC endpoints, alarms and dashboards",
+        "(fixed per month); CloudWatch Logs and EMF metrics (a few lines per session); data transfer to the webhook",
+        "receiver.",
+        "",
     ]
-    out += ["Logs and EMF metrics (a few lines per session); data transfer to the webhook receiver.", ""]
     out.append(last_line(on_demand, spot))
     return "\n".join(out)
 
@@ -257,8 +270,8 @@ def measured_inputs(inputs: Mapping[str, Input], n_calls: int, today: dt.date) -
     m = measure(n_calls)
     how = f".venv/bin/python -m bench.cost --measure {n_calls} ({n_calls} concurrent 31-s sample calls)"
     values = {
-        "ddb_reads": m.per_call_minute("dynamodb", ["GetItem", "Query", "BatchGetItem.items"]),
-        "ddb_writes": m.per_call_minute("dynamodb", ["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem.items"]),
+        "ddb_read_units": m.capacity["RRU"] / m.call_minutes,
+        "ddb_write_units": m.capacity["WRU"] / m.call_minutes,
         "sessions_sqs": m.per_call_minute(
             "sqs", ["ReceiveMessage", "ChangeMessageVisibility", "DeleteMessage", "SendMessage"], queue="sessions"
         ),
@@ -269,6 +282,8 @@ def measured_inputs(inputs: Mapping[str, Input], n_calls: int, today: dt.date) -
     print(f"# measured: {m.calls} calls, {m.call_minutes:.2f} call-minutes, {m.utterances} utterances")
     for key, n in sorted(m.requests.items()):
         print(f"#   {key}: {n} ({n / m.call_minutes:.1f} per call-minute)")
+    for unit, units in sorted(m.capacity.items()):
+        print(f"#   DynamoDB {unit}: {units:g} ({units / m.call_minutes:.1f} per call-minute)")
     fresh = dict(inputs)
     for name, value in values.items():
         fresh[name] = replace(inputs[name], value=round(value, 2), how=how, date=today.isoformat())

@@ -25,6 +25,7 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
 
 import boto3
 from connect_transcribe.adapters.dynamodb_gateway import DynamoDbGatewayStore
+from connect_transcribe.adapters.dynamodb_stop_signals import DynamoDbStopSignals
 from connect_transcribe.adapters.dynamodb_store import DynamoDbConversationStore
 from connect_transcribe.adapters.sqs_jobs import SqsJobQueue
 from connect_transcribe.adapters.system import SystemClock, UuidIds
@@ -57,7 +58,7 @@ def proc_peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def run(n_calls: int, speed: float, endpoint: str) -> dict[str, float]:
+def run(n_calls: int, speed: float, endpoint: str, worker_env: dict[str, str] | None = None) -> dict[str, float]:
     session = boto3.Session()
     ddb = session.resource("dynamodb", endpoint_url=endpoint)
     sqs = session.client("sqs", endpoint_url=endpoint)
@@ -67,7 +68,9 @@ def run(n_calls: int, speed: float, endpoint: str) -> dict[str, float]:
     table = ddb.Table(name)
     sessions, utterances = resources.sessions_queue_url, resources.utterances_queue_url
     conversations = DynamoDbConversationStore(table)
-    service = SessionService(conversations, SqsJobQueue(sqs, sessions), SystemClock(), UuidIds())
+    service = SessionService(
+        conversations, SqsJobQueue(sqs, sessions), SystemClock(), UuidIds(), stop_signals=DynamoDbStopSignals(table)
+    )
     store = DynamoDbGatewayStore(table)
     audio = read_wav(SAMPLE)
     customer, agent = to_pcm16(audio.channels[0]), to_pcm16(audio.channels[1])
@@ -84,6 +87,7 @@ def run(n_calls: int, speed: float, endpoint: str) -> dict[str, float]:
             "POWERTOOLS_METRICS_DISABLED": "true",
             "PYTHONUNBUFFERED": "1",
             "POWERTOOLS_LOG_LEVEL": os.environ.get("BENCH_WORKER_LOG_LEVEL", "WARNING"),
+            **(worker_env or {}),
         }
         log = Path(os.environ.get("BENCH_WORKER_LOG", os.devnull)).open("a")  # noqa: SIM115 - lives with the worker
         worker = subprocess.Popen(

@@ -28,8 +28,9 @@ RETRY_ATTEMPTS = 5
 MAX_RECORD_AGE = Duration.minutes(15)
 TIMEOUT = Duration.seconds(30)
 MEMORY_MB = 256
-# SessionService reads the conversation (consistent GetItem) and writes it conditionally (PutItem); nothing else.
-TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem"]
+# SessionService reads the conversation (consistent GetItem) and writes it conditionally (PutItem); a pause reads
+# the session's lease owner (GetItem) and adds to that worker's stop signals (UpdateItem); nothing else.
+TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
 # SQS encrypts the resume's session job with our key on the caller's behalf; DynamoDB uses its own grant on the key.
 KEY_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"]
 # What the Lambda poller reads a stream with (the managed AWSLambdaKinesisExecutionRole minus logs and ListStreams).

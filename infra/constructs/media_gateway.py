@@ -220,8 +220,15 @@ class MediaGateway(Construct):
             min_healthy_percent=100,
             max_healthy_percent=200,
             circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
-            assign_public_ip=False,
-            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            # With gateway_public_ip the tasks sit in public subnets with their own IPv4 address, so GetMedia's bytes
+            # skip the NAT gateway (infra/constructs/network.py). The address admits nothing: the security group has
+            # no ingress rule, so only replies to the task's own HTTPS connections come back, as behind NAT.
+            assign_public_ip=config.gateway_uses_public_ip,
+            vpc_subnets=ec2.SubnetSelection(
+                subnet_type=(
+                    ec2.SubnetType.PUBLIC if config.gateway_uses_public_ip else ec2.SubnetType.PRIVATE_WITH_EGRESS
+                )
+            ),
             security_groups=[self.security_group],
             platform_version=ecs.FargatePlatformVersion.LATEST,
             propagate_tags=ecs.PropagatedTagSource.SERVICE,

@@ -1,10 +1,14 @@
-"""Where the media gateway runs: a new two-AZ VPC (NAT egress, endpoints, flow logs) or an existing one.
+"""Where the media gateway runs: a new two-AZ VPC (endpoints, flow logs) or an existing one.
 
-An existing VPC is described by config (vpc_id, private_subnet_ids, availability_zones) instead of
-looked up, so synth stays environment-agnostic and needs no credentials.
+The new VPC has one of two layouts (config.gateway_uses_public_ip): public subnets only, where the tasks get
+public IPv4 addresses and reach AWS through the internet gateway (the default), or public + private subnets with
+NAT egress. An existing VPC is described by config (vpc_id, private_subnet_ids or public_subnet_ids,
+availability_zones) instead of looked up, so synth stays environment-agnostic and needs no credentials.
 """
 
 from __future__ import annotations
+
+import ipaddress
 
 from aws_cdk import Annotations
 from aws_cdk import aws_ec2 as ec2
@@ -14,8 +18,8 @@ from constructs import Construct
 
 from infra.config import DeploymentConfig
 
-# Everything the gateway calls through a NAT gateway otherwise. Kinesis Video Streams has no interface
-# endpoint, so GetMedia always leaves through NAT; DynamoDB and S3 (ECR layers) use free gateway endpoints.
+# Everything the gateway calls through a NAT gateway (or the internet gateway) otherwise. Kinesis Video Streams has
+# no interface endpoint, so GetMedia always leaves the VPC; DynamoDB and S3 (ECR layers) use free gateway endpoints.
 INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
     "Sqs": ec2.InterfaceVpcEndpointAwsService.SQS,
     "Logs": ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
@@ -30,14 +34,16 @@ class Network(Construct):
         super().__init__(scope, construct_id)
         self.vpc: ec2.IVpc
         if config.vpc_id is not None:
+            # Exactly one of the two lists is set (config._network): the subnets the tasks run in.
             self.vpc = ec2.Vpc.from_vpc_attributes(
                 self,
                 "Vpc",
                 vpc_id=config.vpc_id,
                 availability_zones=list(config.availability_zones),
                 private_subnet_ids=list(config.private_subnet_ids),
+                public_subnet_ids=list(config.public_subnet_ids) or None,
             )
-            for subnet in self.vpc.private_subnets:
+            for subnet in [*self.vpc.private_subnets, *self.vpc.public_subnets]:
                 # Route tables only matter for adding routes or gateway endpoints, which an existing VPC's
                 # owner manages; the service needs only the subnet ids.
                 Annotations.of(subnet).acknowledge_warning(
@@ -52,16 +58,37 @@ class Network(Construct):
             removal_policy=config.cdk_removal_policy,
             encryption_key=key,
         )
+        subnets: list[ec2.SubnetConfiguration]
+        if config.gateway_uses_public_ip:
+            # Public subnets only: the tasks' own public IPv4 addresses ($0.005 an hour each) replace the NAT
+            # gateway's hourly charge and its $0.045 per GB, which every GetMedia byte paid (KVS has no VPC endpoint).
+            # Inbound stays closed: the tasks' security group admits nothing, and an address is only a way out.
+            # Nothing else launched here gets an address by default; the service asks for one (assign_public_ip).
+            nat_gateways = 0
+            subnets = [
+                ec2.SubnetConfiguration(
+                    name="Public",
+                    subnet_type=ec2.SubnetType.PUBLIC,
+                    map_public_ip_on_launch=False,
+                    # A quarter of the VPC each, as in the NAT layout (same CIDRs): switching gateway_public_ip
+                    # either way updates them in place. Left to CDK they would take half the VPC each, and
+                    # CloudFormation creates a replacement before deleting the old one, so the overlap would fail.
+                    cidr_mask=ipaddress.ip_network(config.vpc_cidr).prefixlen + 2,
+                ),
+            ]
+        else:
+            nat_gateways = config.vpc_nat_gateways
+            subnets = [
+                ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC),
+                ec2.SubnetConfiguration(name="Private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+            ]
         vpc = ec2.Vpc(
             self,
             "Vpc",
             ip_addresses=ec2.IpAddresses.cidr(config.vpc_cidr),
             max_azs=2,
-            nat_gateways=config.vpc_nat_gateways,
-            subnet_configuration=[
-                ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC),
-                ec2.SubnetConfiguration(name="Private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
-            ],
+            nat_gateways=nat_gateways,
+            subnet_configuration=subnets,
             gateway_endpoints={
                 "DynamoDb": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.DYNAMODB),
                 "S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3),

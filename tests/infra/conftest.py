@@ -68,6 +68,17 @@ EXTERNAL_CONTEXT: dict[str, Any] = {
     "export_enabled": "false",
 }
 
+# The two network layouts the defaults above do not cover: the new VPC with private subnets and NAT egress (every
+# other key at its default, so it is the pre-gateway_public_ip default template), and an existing VPC whose public
+# subnets the tasks run in with public IPs.
+PRIVATE_NAT_CONTEXT: dict[str, Any] = {"gateway_public_ip": "false"}
+EXTERNAL_PUBLIC_CONTEXT: dict[str, Any] = {
+    "vpc_id": "vpc-0123456789abcdef0",
+    "public_subnet_ids": ",".join(SUBNET_IDS),
+    "availability_zones": "eu-west-2a,eu-west-2b",
+    "gateway_public_ip": "true",
+}
+
 
 @dataclass(frozen=True)
 class Synth:
@@ -124,3 +135,13 @@ def external_synth(synth: Callable[[dict[str, Any] | None], Synth]) -> Synth:
 @pytest.fixture(scope="session")
 def full_synth(synth: Callable[[dict[str, Any] | None], Synth]) -> Synth:
     return synth(FULL_CONTEXT)
+
+
+@pytest.fixture(scope="session")
+def private_nat_synth(synth: Callable[[dict[str, Any] | None], Synth]) -> Synth:
+    return synth(PRIVATE_NAT_CONTEXT)
+
+
+@pytest.fixture(scope="session")
+def external_public_synth(synth: Callable[[dict[str, Any] | None], Synth]) -> Synth:
+    return synth(EXTERNAL_PUBLIC_CONTEXT)

@@ -110,7 +110,7 @@ def test_the_role_holds_only_what_pause_and_resume_need(agent_synth) -> None:
         return str({"Fn::GetAtt": [logical_id, "Arn"]})
 
     expected = {
-        (("dynamodb:GetItem", "dynamodb:PutItem"), arn(table_id)),
+        (("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"), arn(table_id)),
         (("sqs:SendMessage",), arn(sessions_id)),
         (("sqs:SendMessage",), arn(failed_id)),
         (("kms:Decrypt", "kms:GenerateDataKey"), arn(key_id)),

@@ -15,6 +15,7 @@ from infra.constructs.media_gateway import MediaGateway
 from infra.constructs.service_function import ServiceFunction
 from infra.stacks import build_stacks
 from infra.stacks.control_plane_stack import ControlPlaneStack
+from tests.infra.conftest import EXTERNAL_PUBLIC_CONTEXT, PRIVATE_NAT_CONTEXT
 
 SKIP_BUNDLING = {"aws:cdk:bundling-stacks": []}
 
@@ -27,23 +28,27 @@ def _violations(stack: Stack) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("variant", ["default", "full", "external", "no-cloudwatch-role"])
+@pytest.mark.parametrize(
+    "variant", ["default", "full", "external", "no-cloudwatch-role", "private-nat", "external-public"]
+)
 def test_no_unacknowledged_findings(variant, synth, full_context, external_context):
     """Every optional branch (api_secret, Connect instance, WAF, KVS key, endpoints, existing VPC,
-    cross-account KVS, no CloudWatch role) is nag-clean."""
+    cross-account KVS, no CloudWatch role, NAT egress, an existing VPC's public subnets) is nag-clean."""
     context = {
         "default": {},
         "full": full_context,
         "external": external_context,
         "no-cloudwatch-role": {"api_cloudwatch_role": "false", "architecture": "x86_64", "gateway_min_tasks": "0"},
+        "private-nat": PRIVATE_NAT_CONTEXT,
+        "external-public": EXTERNAL_PUBLIC_CONTEXT,
     }[variant]
 
     assert _violations(synth(context).stack) == []
 
 
-@pytest.mark.parametrize("variant", ["default", "full", "external"])
-def test_no_cdk_errors_or_warnings(variant, default_synth, full_synth, external_synth):
-    chosen = {"default": default_synth, "full": full_synth, "external": external_synth}[variant]
+@pytest.mark.parametrize("variant", ["default", "full", "external", "private-nat", "external-public"])
+def test_no_cdk_errors_or_warnings(variant, request):
+    chosen = request.getfixturevalue(f"{variant.replace('-', '_')}_synth")
     annotations = Annotations.from_stack(chosen.stack)
     assert annotations.find_error("*", Match.any_value()) == []
     assert annotations.find_warning("*", Match.any_value()) == []

@@ -13,9 +13,9 @@ from cfnlint.api import ManualArgs, lint_file
 IGNORED = ["W3005"]
 
 
-@pytest.mark.parametrize("variant", ["default", "full", "external"])
-def test_template_passes_cfn_lint(variant, default_synth, full_synth, external_synth, tmp_path):
-    chosen = {"default": default_synth, "full": full_synth, "external": external_synth}[variant]
+@pytest.mark.parametrize("variant", ["default", "full", "external", "private_nat", "external_public"])
+def test_template_passes_cfn_lint(variant, request, tmp_path):
+    chosen = request.getfixturevalue(f"{variant}_synth")
     template = chosen.template.to_json()
     path = tmp_path / "template.json"
     path.write_text(json.dumps(template))

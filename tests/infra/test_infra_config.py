@@ -109,6 +109,9 @@ def test_unrelated_context_keys_are_ignored():
         ("vpc_id", "vpc-nothex"),
         ("vpc_cidr", "10.0.0.0/8"),
         ("private_subnet_ids", "subnet-0aaaaaaaaaaaaaaa1"),  # without vpc_id
+        ("public_subnet_ids", "subnet-0aaaaaaaaaaaaaaa1"),  # without vpc_id
+        ("gateway_public_ip", "sometimes"),
+        ("vpc_nat_gateways", "2"),  # the default layout (public IPs) has no NAT gateway
         ("kvs_stream_prefix", "my prefix"),
         ("kvs_kms_key_arn", "alias/connect"),
         ("kvs_role_arn", "arn:aws:iam::123:role/short-account"),
@@ -184,6 +187,92 @@ def test_existing_vpc_from_command_line_strings():
     ],
 )
 def test_inconsistent_gateway_settings_are_rejected(context, message):
+    with pytest.raises(ValueError, match=message):
+        DeploymentConfig.from_context(App(context=context))
+
+
+EXISTING_VPC = {"vpc_id": "vpc-0123456789abcdef0", "availability_zones": "eu-west-2a"}
+SUBNET = "subnet-0aaaaaaaaaaaaaaa1"
+
+
+@pytest.mark.parametrize(
+    ("context", "expected"),
+    [
+        ({}, True),  # the VPC this stack creates: public subnets, no NAT gateway
+        ({"gateway_public_ip": ""}, True),  # cdk.json's "auto"
+        ({"gateway_public_ip": "auto"}, True),
+        ({"gateway_public_ip": "false"}, False),
+        ({**EXISTING_VPC, "private_subnet_ids": SUBNET}, False),  # an existing VPC's subnets are private by default
+        ({**EXISTING_VPC, "private_subnet_ids": SUBNET, "gateway_public_ip": "auto"}, False),
+        ({**EXISTING_VPC, "public_subnet_ids": SUBNET, "gateway_public_ip": "true"}, True),
+    ],
+)
+def test_gateway_public_ip_resolves_per_vpc(context, expected):
+    config = DeploymentConfig.from_context(App(context=context))
+
+    assert config.gateway_uses_public_ip is expected
+
+
+def test_nat_gateways_apply_to_the_private_layout():
+    config = DeploymentConfig.from_context(App(context={"gateway_public_ip": "false", "vpc_nat_gateways": "2"}))
+
+    assert config.vpc_nat_gateways == 2
+    # cdk.json passes the default 1 in every layout: that is no setting to refuse.
+    assert DeploymentConfig.from_context(App(context={"vpc_nat_gateways": 1})).gateway_uses_public_ip is True
+
+
+@pytest.mark.parametrize(
+    ("context", "message"),
+    [
+        (
+            {"vpc_nat_gateways": "2"},
+            r"vpc_nat_gateways applies only when gateway_public_ip is false .* set gateway_public_ip=false",
+        ),
+        (
+            {**EXISTING_VPC, "public_subnet_ids": SUBNET, "gateway_public_ip": "true", "vpc_nat_gateways": "2"},
+            "vpc_nat_gateways applies only when gateway_public_ip is false",
+        ),
+        (
+            {**EXISTING_VPC, "gateway_public_ip": "true", "private_subnet_ids": SUBNET},
+            "vpc_id with gateway_public_ip=true needs public_subnet_ids and availability_zones",
+        ),
+        (
+            {**EXISTING_VPC, "gateway_public_ip": "true", "public_subnet_ids": SUBNET, "private_subnet_ids": SUBNET},
+            "private_subnet_ids is not used with gateway_public_ip=true: the tasks run in public_subnet_ids",
+        ),
+        (
+            {**EXISTING_VPC, "public_subnet_ids": SUBNET},  # public subnets, but public IPs not asked for
+            r"vpc_id needs private_subnet_ids and availability_zones \(or public_subnet_ids with gateway_public_ip",
+        ),
+        (
+            {**EXISTING_VPC, "private_subnet_ids": SUBNET, "public_subnet_ids": SUBNET},
+            "public_subnet_ids is only used with gateway_public_ip=true",
+        ),
+        (
+            {
+                **EXISTING_VPC,
+                "availability_zones": "eu-west-2a,eu-west-2b",
+                "gateway_public_ip": "true",
+                "public_subnet_ids": SUBNET,
+            },
+            "public_subnet_ids must list the same number of subnets in each availability_zones entry",
+        ),
+        (
+            {**EXISTING_VPC, "gateway_public_ip": "true", "public_subnet_ids": "subnet-nothex"},
+            "public_subnet_ids",
+        ),
+        (
+            {
+                **EXISTING_VPC,
+                "gateway_public_ip": "true",
+                "public_subnet_ids": SUBNET,
+                "vpc_interface_endpoints": "true",
+            },
+            "vpc_interface_endpoints applies to the VPC this stack creates",
+        ),
+    ],
+)
+def test_inconsistent_network_settings_are_rejected(context, message):
     with pytest.raises(ValueError, match=message):
         DeploymentConfig.from_context(App(context=context))
 

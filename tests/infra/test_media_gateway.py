@@ -302,41 +302,16 @@ def test_task_roles_trust_ecs_only_on_behalf_of_this_account(default_synth):
 # ---------------------------------------------------------------- service and network
 
 
-def test_service_runs_privately_and_deploys_without_losing_capacity(default_synth):
+def test_service_deploys_without_losing_capacity(default_synth):
+    """Subnets, public IPs and the security group per network layout: tests/infra/test_network.py."""
     template = default_synth.template
     _, service = only(template, "AWS::ECS::Service")
     _, cluster = only(template, "AWS::ECS::Cluster")
-    _, group = only(template, "AWS::EC2::SecurityGroup")
 
-    network = service["NetworkConfiguration"]["AwsvpcConfiguration"]
-    assert network["AssignPublicIp"] == "DISABLED"
-    assert [s["Ref"] for s in network["Subnets"]] == [
-        "NetworkVpcPrivateSubnet1Subnet6DD86AE6",
-        "NetworkVpcPrivateSubnet2Subnet1BDBE877",
-    ]
     assert service["DeploymentConfiguration"]["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
     assert service["DeploymentConfiguration"]["MinimumHealthyPercent"] == 100
     assert "DesiredCount" not in service  # autoscaling owns the count; a deploy never resets it
     assert cluster["ClusterSettings"] == [{"Name": "containerInsights", "Value": "enabled"}]
-    assert "SecurityGroupIngress" not in group
-    assert group["SecurityGroupEgress"] == [
-        {"CidrIp": "0.0.0.0/0", "Description": "HTTPS to AWS APIs", "FromPort": 443, "IpProtocol": "tcp", "ToPort": 443}
-    ]
-
-
-def test_new_vpc_has_two_private_subnets_one_nat_gateway_endpoints_and_flow_logs(default_synth):
-    template = default_synth.template
-    subnets = resources(template, "AWS::EC2::Subnet")
-    endpoints = resources(template, "AWS::EC2::VPCEndpoint").values()
-    _, flow_log = only(template, "AWS::EC2::FlowLog")
-
-    assert only(template, "AWS::EC2::VPC")[1]["CidrBlock"] == "10.40.0.0/16"
-    assert sum(1 for i in subnets if "Private" in i) == 2
-    template.resource_count_is("AWS::EC2::NatGateway", 1)
-    assert sorted(e["Properties"]["VpcEndpointType"] for e in endpoints) == ["Gateway", "Gateway"]
-    assert flow_log["TrafficType"] == "ALL"
-    flow_logs_group = resources(template, "AWS::Logs::LogGroup")[flow_log["LogGroupName"]["Ref"]]["Properties"]
-    assert "KmsKeyId" in flow_logs_group
 
 
 def test_interface_endpoints_when_configured_accept_https_from_the_vpc_only(full_synth):

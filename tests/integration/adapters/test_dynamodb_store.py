@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from connect_transcribe.adapters.dynamodb_gateway import DynamoDbGatewayStore
 from connect_transcribe.adapters.dynamodb_store import DynamoDbConversationStore
 from connect_transcribe.errors import AlreadyExists, StaleWrite
 from connect_transcribe.models.api import AutotranscribeParams, Role, StartSelectorType
@@ -83,3 +84,35 @@ def test_replace_requires_the_version_and_state_that_were_read(store: DynamoDbCo
 def test_unknown_guid_reads_as_none(store: DynamoDbConversationStore) -> None:
     assert store.get("missing") is None
     assert store.streams("missing") == []
+
+
+def test_the_stop_summary_takes_the_running_counters_on_the_lease_when_they_are_ahead(
+    store: DynamoDbConversationStore, aws: AwsResources
+) -> None:
+    store.create(conversation(), streams())
+    leases = DynamoDbGatewayStore(aws.table)
+    assert leases.acquire("c-1", "worker-a", now_ms=0, lease_ms=20_000) is not None
+
+    def counters(ms: int, transcripts: int) -> list[StreamRecord]:
+        return [
+            StreamRecord(
+                guid="c-1",
+                role=role,
+                stream_id=sid,
+                total_audio_bytes=ms * 16,
+                audio_duration_ms=ms,
+                transcripts=transcripts,
+            )
+            for role, sid in ((Role.CUSTOMER, "s-c"), (Role.AGENT, "s-a"))
+        ]
+
+    # a running worker's renewal carries its counters: the summary reports them, not the zeros written at start
+    assert leases.renew("c-1", "worker-a", now_ms=1, lease_ms=20_000, checkpoint=None, counters=counters(4_000, 2))
+    assert {(s.role, s.audio_duration_ms, s.transcripts) for s in store.streams("c-1")} == {
+        (Role.CUSTOMER, 4_000, 2),
+        (Role.AGENT, 4_000, 2),
+    }
+    # the run ends (its final counters stored): those are ahead of the last renewal's and win
+    leases.save_streams(counters(5_500, 3))
+    assert {s.audio_duration_ms for s in store.streams("c-1")} == {5_500}
+    assert {s.total_audio_bytes for s in store.streams("c-1")} == {88_000}

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 import requests
 from connect_transcribe.adapters.dynamodb_gateway import DynamoDbGatewayStore
+from connect_transcribe.adapters.dynamodb_stop_signals import DynamoDbStopSignals
 from connect_transcribe.adapters.dynamodb_store import DynamoDbConversationStore
 from connect_transcribe.adapters.kvs import KvsMediaSource
 from connect_transcribe.adapters.s3_recordings import S3Recordings
@@ -115,7 +116,11 @@ class Gateway:
     @property
     def service(self) -> SessionService:
         return SessionService(
-            DynamoDbConversationStore(self.table), SqsJobQueue(self.sqs, self.sessions_url), self.clock, UuidIds()
+            DynamoDbConversationStore(self.table),
+            SqsJobQueue(self.sqs, self.sessions_url),
+            self.clock,
+            UuidIds(),
+            stop_signals=DynamoDbStopSignals(self.table),  # as wired in production (wiring/api.py)
         )
 
     @property
@@ -133,6 +138,7 @@ class Gateway:
             sink=StoreAndEnqueue(self.store, SqsUtteranceQueue(self.sqs, self.utterances_url)),
             metrics=metrics or ListMetrics(),
             conversation_batch=self.store,  # as wired in production (wiring/worker.py)
+            stop_signals=DynamoDbStopSignals(self.table),
             recordings=self.recordings,
         )
         settings = WorkerSettings(

@@ -1,5 +1,6 @@
 """The worker's stop check on moto: how many DynamoDB requests a running session costs (counted with a boto3 event
-hook, on a fake clock), and how soon a stop drains a session with the batched read at production cadence."""
+hook, on a fake clock), and how soon a stop drains a session at production cadence: with the control plane's stop
+signal, and with the signal lost (the slow re-check)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 from connect_transcribe.adapters.dynamodb_gateway import DynamoDbGatewayStore
+from connect_transcribe.adapters.dynamodb_stop_signals import DynamoDbStopSignals
 from connect_transcribe.adapters.dynamodb_store import DynamoDbConversationStore, conversation_item
 from connect_transcribe.gateway.session import SessionDeps, SessionOutcome
 from connect_transcribe.gateway.worker import Worker, WorkerSettings
@@ -94,7 +96,9 @@ class StoppableSession:
     millis_behind_now = None
 
 
-def make_worker(aws: AwsResources, guids: list[str], *, batched: bool, **settings: Any) -> Worker:
+def make_worker(
+    aws: AwsResources, guids: list[str], *, batched: bool, signals: bool = False, **settings: Any
+) -> Worker:
     for guid in guids:
         aws.table.put_item(Item=conversation_item(conversation(guid)))
     store = DynamoDbGatewayStore(aws.table)
@@ -108,6 +112,7 @@ def make_worker(aws: AwsResources, guids: list[str], *, batched: bool, **setting
         sink=None,  # type: ignore[arg-type]
         metrics=None,  # type: ignore[arg-type]
         conversation_batch=store if batched else None,
+        stop_signals=DynamoDbStopSignals(aws.table) if signals else None,
     )
     return Worker(NoJobs(guids), deps, WorkerSettings(**settings), session_factory=StoppableSession)
 
@@ -119,18 +124,21 @@ def count_requests(aws: AwsResources) -> Counter[str]:
 
 
 @pytest.mark.parametrize(
-    ("batched", "per_session_minute"),
+    ("batched", "signals", "per_session_minute"),
     [
-        (False, {"GetItem": 120, "UpdateItem": 30}),  # before: one GetItem per session every 0.5 s
-        (True, {"BatchGetItem": 120 / SESSIONS, "UpdateItem": 30}),  # after: one BatchGetItem per pass for all
+        (False, False, {"GetItem": 120, "UpdateItem": 12}),  # a GetItem per session every 0.5 s, a renewal each 5 s
+        (True, False, {"BatchGetItem": 120 / SESSIONS, "UpdateItem": 12}),  # one BatchGetItem per pass for all
+        # with stop signals: one GetItem of the worker's signals per pass, and each session's conversation read when
+        # it starts and every 10 s (6 passes a minute read all 12)
+        (True, True, {"GetItem": 120 / SESSIONS, "BatchGetItem": 6 / SESSIONS, "UpdateItem": 12}),
     ],
 )
 def test_dynamodb_requests_per_running_session(
-    aws: AwsResources, batched: bool, per_session_minute: dict[str, float]
+    aws: AwsResources, batched: bool, signals: bool, per_session_minute: dict[str, float]
 ) -> None:
     # Given a full task of running sessions
     guids = [f"g-{i:02d}" for i in range(SESSIONS)]
-    worker = make_worker(aws, guids, batched=batched)
+    worker = make_worker(aws, guids, batched=batched, signals=signals)
     for item in worker.jobs.receive(SESSIONS, 0):
         worker._start(item)
     counts = count_requests(aws)
@@ -138,7 +146,8 @@ def test_dynamodb_requests_per_running_session(
     passes = round(60 / worker.settings.supervise_every_s)
     for i in range(passes):
         worker._supervise_pass(1_000.0 + i * worker.settings.supervise_every_s)
-    # Then each session costs this many requests per minute: the stop check no longer grows with the sessions
+    # Then each session costs this many requests per minute (with signals, the reads of conversations fall from
+    # 120 to 6 items per session-minute, and the signal read does not grow with the sessions)
     measured = {op: n / SESSIONS for op, n in counts.items()}
     print(f"\nbatched={batched}: DynamoDB requests per session-minute {measured}")
     assert measured == pytest.approx(per_session_minute)
@@ -146,11 +155,17 @@ def test_dynamodb_requests_per_running_session(
     worker._hand_over_all()
 
 
-def test_a_stop_drains_its_session_within_a_second_at_production_cadence(aws: AwsResources) -> None:
+@pytest.mark.parametrize(("signals", "bound_s"), [(False, 1.0), (True, 1.0), ("lost", 2.0)])
+def test_a_stop_drains_its_session_within_a_second_at_production_cadence(
+    aws: AwsResources, signals: bool | str, bound_s: float
+) -> None:
     # Given a worker running a full task of sessions with the production supervisor cadence and batched reads
+    # (with stop signals: sent as the API sends them, or lost, when only the re-check, here every 1.5 s, sees it)
     guids = [f"g-{i:02d}" for i in range(SESSIONS)]
-    worker = make_worker(aws, guids, batched=True)
+    recheck = {"recheck_every_s": 1.5} if signals == "lost" else {}
+    worker = make_worker(aws, guids, batched=True, signals=bool(signals), **recheck)
     assert worker.settings.supervise_every_s == 0.5
+    notifier = DynamoDbStopSignals(aws.table)
     threading.Thread(target=worker.run, daemon=True).start()
     deadline = time.monotonic() + 10
     while worker.active_sessions < SESSIONS:
@@ -169,9 +184,12 @@ def test_a_stop_drains_its_session_within_a_second_at_production_cadence(aws: Aw
                 expected_version=current.version,
                 expected_state=SessionState.STREAMING,
             )
-            # Then that session has drained within a second, and only that one
+            if signals is True:
+                notifier.notify(guid)  # after the conditional write, as SessionService.pause_at does
+            # Then that session has drained within a second (the re-check's bound when the signal is lost), and only
+            # that one
             while (guid, SessionOutcome.DRAINED) not in worker.finished:
-                assert time.monotonic() - stopped_at <= 1.0, f"stop of {guid} not drained within 1 s"
+                assert time.monotonic() - stopped_at <= bound_s, f"stop of {guid} not drained within {bound_s} s"
                 time.sleep(0.01)
             print(f"\nstop-to-drain {guid}: {time.monotonic() - stopped_at:.3f} s")
         assert worker.active_sessions == SESSIONS - 4

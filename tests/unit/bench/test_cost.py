@@ -12,7 +12,7 @@ import pytest
 
 from bench.cost import cost
 from bench.cost.cost import INPUTS, PRICES, Input, Price, breakdown, last_line, report, totals
-from bench.cost.measure import CountingApp, Measurement, request_key, worker_counts
+from bench.cost.measure import CapacityMeter, CountingApp, Measurement, item_size, request_key
 
 LAST_LINE = re.compile(r"^on-demand: \$\d+\.\d\d per 1,000 call-minutes; spot: \$\d+\.\d\d per 1,000 call-minutes$")
 
@@ -53,16 +53,9 @@ def test_fargate_cost_per_1000_call_minutes_by_hand() -> None:
 
 
 def test_request_lines_by_hand() -> None:
-    # Given 2 reads and 0.5 writes per call-minute, 1 RRU/WRU each, $1 per million of each
+    # Given 2 read units and 0.5 write units per call-minute, $1 per million of each
     lines = breakdown(
-        inputs(
-            calls_per_task=1,
-            target_utilization=1,
-            ddb_reads=2,
-            ddb_writes=0.5,
-            read_units_per_read=1,
-            write_units_per_write=1,
-        ),
+        inputs(calls_per_task=1, target_utilization=1, ddb_read_units=2, ddb_write_units=0.5),
         unit_prices(dynamodb_read_unit=1e-6, dynamodb_write_unit=1e-6),
     )
     # Then 2,000 reads and 500 writes per 1,000 call-minutes
@@ -95,12 +88,23 @@ def test_utterance_driven_lines_by_hand() -> None:
 
 def test_kvs_bytes_are_paid_twice_ingest_side_and_at_the_nat() -> None:
     lines = breakdown(
-        inputs(calls_per_task=1, target_utilization=1, kvs_mb=2.0),
-        unit_prices(kvs_consumed_gb=0.01, nat_processed_gb=0.05),
+        inputs(calls_per_task=1, target_utilization=1, kvs_mb=2.0, public_ip=0),
+        unit_prices(kvs_consumed_gb=0.01, nat_processed_gb=0.05, public_ipv4_hour=1.0),
     )
     # 2 GB per 1,000 call-minutes
     assert line(lines, "KVS").on_demand == pytest.approx(0.02)
     assert line(lines, "NAT").on_demand == pytest.approx(0.10)
+    assert not [x for x in lines if x.item.startswith("Public IPv4")]
+
+
+def test_with_public_ips_the_tasks_pay_an_address_each_and_no_nat() -> None:
+    # Given 10 calls per task fully used: 1,000 call-minutes take 1.667 task-hours, each with one address
+    lines = breakdown(
+        inputs(calls_per_task=10, target_utilization=1, kvs_mb=2.0, public_ip=1),
+        unit_prices(nat_processed_gb=0.05, public_ipv4_hour=0.006),
+    )
+    assert line(lines, "Public IPv4").on_demand == pytest.approx(1000 / 60 / 10 * 0.006)
+    assert not [x for x in lines if x.item.startswith("NAT")]
 
 
 def test_last_line_format() -> None:
@@ -191,10 +195,88 @@ def test_batch_reads_are_counted_per_item() -> None:
     assert counts == Counter({("dynamodb", "BatchGetItem", ""): 1, ("dynamodb", "BatchGetItem.items", ""): 3})
 
 
-def test_worker_counts_subtract_the_harness() -> None:
-    server = Counter({("dynamodb", "GetItem", ""): 10, ("dynamodb", "CreateTable", ""): 1})
-    harness = Counter({("dynamodb", "GetItem", ""): 4, ("dynamodb", "CreateTable", ""): 1})
-    assert worker_counts(server, harness) == Counter({("dynamodb", "GetItem", ""): 6})
+def test_only_requests_signed_with_the_workers_key_are_counted() -> None:
+    counts: Counter[tuple[str, str, str]] = Counter()
+    app = CountingApp(lambda env, start: [b""], counts, access_key="WORKER")
+    body = b'{"TableName": "t"}'
+    worker = environ("DynamoDB_20120810.GetItem", body, "dynamodb")
+    worker["HTTP_AUTHORIZATION"] = worker["HTTP_AUTHORIZATION"].replace("AKID", "WORKER")
+    app(worker, None)
+    app(environ("DynamoDB_20120810.GetItem", body, "dynamodb"), None)  # the harness's key: not counted
+    assert counts == Counter({("dynamodb", "GetItem", ""): 1})
+
+
+def s(text: str) -> dict[str, str]:
+    return {"S": text}
+
+
+class Table:
+    """A stored-items double for the meter: (pk, sk) -> DynamoDB-JSON attributes."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def lookup(self, table: str, key: dict[str, Any]) -> dict[str, Any] | None:
+        return self.items.get((key["pk"]["S"], key["sk"]["S"]))
+
+    def put(self, pk: str, sk: str, **attrs: dict[str, Any]) -> None:
+        self.items[(pk, sk)] = {"pk": s(pk), "sk": s(sk), **attrs}
+
+
+def meter(table: Table) -> CapacityMeter:
+    return CapacityMeter(table.lookup, index_keys=("exportSlot", "createdAt"), index_attributes=("body",))
+
+
+def test_item_size_follows_dynamodbs_rules() -> None:
+    # names and values: "pk"(2)+"a"(1), "n"(1)+3 digits -> 2+1, "ss"(2)+"x"+"yz"(3)
+    assert item_size({"pk": s("a"), "n": {"N": "123"}, "ss": {"SS": ["x", "yz"]}}) == 3 + 3 + 5
+    assert item_size({"m": {"M": {"k": s("vv")}}}) == 1 + 3 + (1 + 1 + 2)
+
+
+def test_a_write_costs_the_larger_of_the_item_before_and_after_in_1_kb_units() -> None:
+    table = Table()
+    table.put("CONV#g", "LEASE", checkpoint=s("x" * 900))
+    m = meter(table)
+    params = {"TableName": "t", "Key": {"pk": s("CONV#g"), "sk": s("LEASE")}}
+    before = m.snapshot("UpdateItem", params)
+    table.put("CONV#g", "LEASE", checkpoint=s("x" * 2_500))  # what the update stored
+    assert m.units("UpdateItem", params, before, b"{}") == ("WRU", 3)  # 2.5 KB and the keys: 3 units
+    # a smaller item after an update still costs what it was before
+    before = m.snapshot("UpdateItem", params)
+    table.put("CONV#g", "LEASE", owner=s("w"))
+    assert m.units("UpdateItem", params, before, b"{}") == ("WRU", 3)
+
+
+def test_a_message_in_the_export_index_is_written_twice() -> None:
+    table = Table()
+    m = meter(table)
+    item = {"pk": s("CONV#g"), "sk": s("MSG#customer#00000001")}
+    params = {"TableName": "t", "Item": item}
+    before = m.snapshot("PutItem", params)
+    table.put(
+        "CONV#g",
+        "MSG#customer#00000001",
+        exportSlot=s("2026-01-01T00#3"),
+        createdAt={"N": "1"},
+        body=s("b" * 1_500),
+        other=s("o" * 600),
+    )
+    # the table's item (about 2.1 KB: 3 units) and its projection in the index (keys + body, about 1.5 KB: 2)
+    assert m.units("PutItem", params, before, b"{}") == ("WRU", 5)
+
+
+def test_strongly_consistent_reads_cost_4_kb_units_per_item_and_at_least_one() -> None:
+    table = Table()
+    table.put("CONV#a", "META", data=s("d" * 5_000))
+    table.put("CONV#b", "META", data=s("d" * 100))
+    m = meter(table)
+    keys = [{"pk": s(f"CONV#{g}"), "sk": s("META")} for g in ("a", "b", "missing")]
+    batch = {"RequestItems": {"t": {"Keys": keys, "ConsistentRead": True}}}
+    assert m.units("BatchGetItem", batch, [], b"{}") == ("RRU", 2 + 1 + 1)
+    assert m.units("GetItem", {"TableName": "t", "Key": keys[1]}, [], b"{}") == ("RRU", 0.5)  # eventually
+    found = b'{"Items": [{"pk": {"S": "CONV#a"}, "sk": {"S": "META"}}, {"pk": {"S": "CONV#b"}, "sk": {"S": "META"}}]}'
+    query = {"TableName": "t", "ConsistentRead": True}
+    assert m.units("Query", query, [], found) == ("RRU", 2)  # a Query is billed on the total size
 
 
 def test_measurement_per_call_minute_filters_by_queue() -> None:
@@ -207,3 +289,10 @@ def test_measurement_per_call_minute_filters_by_queue() -> None:
     )
     assert m.per_call_minute("sqs", ["SendMessage"], queue="utterances") == 5.0
     assert m.per_call_minute("sqs", ["SendMessage"]) == 7.0
+
+
+def test_the_meter_knows_the_export_index_projection() -> None:
+    from bench.cost.measure import EXPORT_INDEX_ATTRIBUTES
+    from infra.constructs.storage import EXPORT_INDEX_ATTRIBUTES as DEPLOYED
+
+    assert tuple(DEPLOYED) == EXPORT_INDEX_ATTRIBUTES

@@ -88,7 +88,16 @@ class FakeLeases:
     def acquire(self, guid: str, owner: str, *, now_ms: int, lease_ms: int) -> Lease | None:
         return Lease(guid=guid, owner=owner, expires_at_ms=now_ms + lease_ms)
 
-    def renew(self, guid: str, owner: str, *, now_ms: int, lease_ms: int, checkpoint: Checkpoint | None) -> bool:
+    def renew(
+        self,
+        guid: str,
+        owner: str,
+        *,
+        now_ms: int,
+        lease_ms: int,
+        checkpoint: Checkpoint | None,
+        counters: list[StreamRecord] | None = None,
+    ) -> bool:
         return True
 
     def release(self, guid: str, owner: str, *, checkpoint: Checkpoint | None) -> None:

@@ -1,8 +1,9 @@
 """Media-gateway state on the conversation table: the lease/checkpoint item, stream counters, and messages.
 
 Items (pk = CONV#<guid>):
-  sk = LEASE                    owner, leaseExpiresAt (epoch ms), checkpoint (JSON) — conditional on the owner
-  sk = STREAM#<role>            counters for the stop summary (see dynamodb_store)
+  sk = LEASE                    owner, leaseExpiresAt (epoch ms), checkpoint (JSON), counters (JSON: the running
+                                run's stop-summary counters) — conditional on the owner
+  sk = STREAM#<role>            counters for the stop summary when a run ends (see dynamodb_store)
   sk = MSG#<role>#<sequence>    one published utterance; put only if absent (idempotent on the utterance id);
                                 exportSlot + createdAt place it in the File Exporter's byExportSlot index
 It also reads the conversations (sk = META) of every session a worker runs in one BatchGetItem: the stop check.
@@ -19,9 +20,12 @@ from botocore.exceptions import ClientError
 from connect_transcribe.adapters.aws_errors import error_code
 from connect_transcribe.adapters.dynamodb_export import index_attributes
 from connect_transcribe.adapters.dynamodb_store import (
+    COUNTERS_ATTRIBUTE,
     TTL_ATTRIBUTE,
     conversation_from_item,
     conversation_key,
+    counters_json,
+    lease_key,
     stream_key,
 )
 from connect_transcribe.models.gateway import Checkpoint, Lease
@@ -29,15 +33,10 @@ from connect_transcribe.models.session import Conversation, StreamRecord
 from connect_transcribe.models.utterance import UtteranceMessage
 from connect_transcribe.observability import logger
 
-LEASE = "LEASE"
 MESSAGE_PREFIX = "MSG#"
 _NAMES = {"#owner": "owner", "#expires": "leaseExpiresAt", "#v": "leaseVersion"}
 BATCH_GET_MAX = 100  # keys per BatchGetItem (DynamoDB's limit)
 _UNPROCESSED_RETRIES = 3  # within one supervisor pass; what is still unread is read again at the next pass
-
-
-def lease_key(guid: str) -> dict[str, str]:
-    return {"pk": f"CONV#{guid}", "sk": LEASE}
 
 
 def message_key(guid: str, role: str, sequence: int) -> dict[str, str]:
@@ -85,23 +84,33 @@ class DynamoDbGatewayStore:
             checkpoint=Checkpoint.model_validate_json(raw) if raw else None,
         )
 
-    def renew(self, guid: str, owner: str, *, now_ms: int, lease_ms: int, checkpoint: Checkpoint | None) -> bool:
+    def renew(
+        self,
+        guid: str,
+        owner: str,
+        *,
+        now_ms: int,
+        lease_ms: int,
+        checkpoint: Checkpoint | None,
+        counters: list[StreamRecord] | None = None,
+    ) -> bool:
         values: dict[str, Any] = {":me": owner, ":exp": now_ms + lease_ms, ":ttl": self._ttl(now_ms)}
+        names = {"#owner": "owner", "#expires": "leaseExpiresAt", "#ttl": TTL_ATTRIBUTE}
         update = "SET #expires = :exp, #ttl = :ttl"
         if checkpoint is not None:
             update += ", #cp = :cp"
             values[":cp"] = checkpoint.model_dump_json()
+            names["#cp"] = "checkpoint"
+        if counters:  # in the same write: the stop summary's counters cost no request of their own
+            update += ", #counters = :counters"
+            values[":counters"] = counters_json(counters)
+            names["#counters"] = COUNTERS_ATTRIBUTE
         try:
             self._table.update_item(
                 Key=lease_key(guid),
                 UpdateExpression=update,
                 ConditionExpression="#owner = :me",
-                ExpressionAttributeNames={
-                    "#owner": "owner",
-                    "#expires": "leaseExpiresAt",
-                    "#ttl": TTL_ATTRIBUTE,
-                    **({"#cp": "checkpoint"} if checkpoint is not None else {}),
-                },
+                ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
             )
         except ClientError as exc:

@@ -2,7 +2,9 @@
 
 Items (pk = CONV#<guid>):
   sk = META              the conversation record (state, version, generation, settings, ...)
-  sk = STREAM#<role>     per-participant counters (customer, agent)
+  sk = STREAM#<role>     per-participant counters (customer, agent), written when a worker's run ends
+  sk = LEASE             the media gateway's lease (adapters/dynamodb_gateway.py); its `counters` are the running
+                         run's, written with each lease renewal: the stop summary takes the newer of the two
 Items (pk = CONV#<initial contact id>), one per later leg of a transferred call:
   sk = LEG#<guid>        the link the after-call API follows to every leg (written with the leg's conversation)
 Transitions are conditional puts on the version and state that were read.
@@ -10,6 +12,7 @@ Transitions are conditional puts on the version and state that were read.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -19,6 +22,8 @@ from connect_transcribe.errors import AlreadyExists, StaleWrite
 from connect_transcribe.models.session import Conversation, SessionState, StreamRecord
 
 META = "META"
+LEASE = "LEASE"
+COUNTERS_ATTRIBUTE = "counters"  # on the LEASE item: JSON list of StreamRecord
 STREAM_PREFIX = "STREAM#"
 LEG_PREFIX = "LEG#"
 # A link carries no transcript; it outlives its leg's record by a day so that it still leads to the leg's last
@@ -29,6 +34,10 @@ TTL_ATTRIBUTE = "expiresAt"
 
 def conversation_key(guid: str) -> dict[str, str]:
     return {"pk": f"CONV#{guid}", "sk": META}
+
+
+def lease_key(guid: str) -> dict[str, str]:
+    return {"pk": f"CONV#{guid}", "sk": LEASE}
 
 
 def stream_key(guid: str, role: str) -> dict[str, str]:
@@ -106,13 +115,40 @@ class DynamoDbConversationStore:
                 raise
 
     def streams(self, guid: str) -> list[StreamRecord]:
+        """Each participant's counters: the running worker's (on the lease, from its last renewal) where they are
+        ahead of the stored ones (written when a run ends)."""
         with translated("DynamoDB"):
             items = self._table.query(
                 KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
                 ExpressionAttributeValues={":pk": f"CONV#{guid}", ":prefix": STREAM_PREFIX},
                 ConsistentRead=True,
             )["Items"]
-        return [StreamRecord.model_validate(item) for item in items]
+            lease = self._table.get_item(
+                Key=lease_key(guid),
+                ConsistentRead=True,
+                ProjectionExpression="#c",
+                ExpressionAttributeNames={"#c": COUNTERS_ATTRIBUTE},
+            ).get("Item")
+        stored = {s.role: s for s in (StreamRecord.model_validate(item) for item in items)}
+        for running in counters_from_json((lease or {}).get(COUNTERS_ATTRIBUTE)):
+            known = stored.get(running.role)
+            if known is None or _progress(running) > _progress(known):
+                stored[running.role] = running
+        return list(stored.values())
+
+
+def counters_json(streams: list[StreamRecord]) -> str:
+    return json.dumps([s.model_dump(mode="json") for s in streams], separators=(",", ":"))
+
+
+def counters_from_json(raw: object) -> list[StreamRecord]:
+    if not isinstance(raw, str) or not raw:
+        return []
+    return [StreamRecord.model_validate(item) for item in json.loads(raw)]
+
+
+def _progress(stream: StreamRecord) -> tuple[int, int, int]:
+    return stream.audio_duration_ms, stream.total_audio_bytes, stream.transcripts
 
 
 def _condition_failed(exc: ClientError) -> bool:

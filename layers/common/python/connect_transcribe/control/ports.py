@@ -25,6 +25,13 @@ class ConversationStore(Protocol):
     def streams(self, guid: str) -> list[StreamRecord]: ...
 
 
+class StopNotifier(Protocol):
+    def notify(self, guid: str) -> None:
+        """Tell the worker that holds `guid`'s session to look at its conversation now (adapters/
+        dynamodb_stop_signals.py). Best effort: the worker also re-reads every conversation on its own, slowly."""
+        ...
+
+
 class JobQueue(Protocol):
     def send(self, job: SessionJob) -> None:
         """Put the job on the sessions queue; DependencyUnavailable on failure."""

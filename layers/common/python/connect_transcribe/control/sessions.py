@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from connect_transcribe.clock import Clock
-from connect_transcribe.control.ports import ConversationStore, IdFactory, JobQueue
+from connect_transcribe.control.ports import ConversationStore, IdFactory, JobQueue, StopNotifier
 from connect_transcribe.control.state_machine import Effect, Event, TransitionRejected, next_state
 from connect_transcribe.errors import (
     AlreadyExists,
@@ -35,6 +35,7 @@ from connect_transcribe.models.session import (
     StartSelector,
     StreamRecord,
 )
+from connect_transcribe.observability import logger
 
 _ATTEMPTS = 5
 
@@ -53,12 +54,15 @@ class SessionService:
         clock: Clock,
         ids: IdFactory,
         policy: SessionPolicy | None = None,
+        *,
+        stop_signals: StopNotifier | None = None,
     ) -> None:
         self._store = store
         self._jobs = jobs
         self._clock = clock
         self._ids = ids
         self._policy = policy or SessionPolicy()
+        self._stop_signals = stop_signals
 
     # -- API ---------------------------------------------------------------------------------
 
@@ -107,18 +111,22 @@ class SessionService:
         with `marks` in the same conditional write. StaleWrite if the record changed since it was read."""
         state, effect = next_state(conv.state, Event.STOP)
         if effect is Effect.NOOP:
-            return conv
-        now = self._clock.now_ms()
-        active_ms = now - conv.active_since_ms if conv.active_since_ms is not None else 0
-        return self._replace(
-            conv,
-            now,
-            state=state,
-            active_since_ms=None,
-            streaming_ms_total=conv.streaming_ms_total + active_ms,
-            stop_requested_at_ms=min(stop_at_ms, now),
-            **marks,
-        )
+            paused = conv
+        else:
+            now = self._clock.now_ms()
+            active_ms = now - conv.active_since_ms if conv.active_since_ms is not None else 0
+            paused = self._replace(
+                conv,
+                now,
+                state=state,
+                active_since_ms=None,
+                streaming_ms_total=conv.streaming_ms_total + active_ms,
+                stop_requested_at_ms=min(stop_at_ms, now),
+                **marks,
+            )
+        if paused.state is SessionState.STOPPING:  # a repeated stop signals again: the first signal may be lost
+            self._signal_stop(paused.guid)
+        return paused
 
     def resume_now(self, conv: Conversation, **marks: object) -> Conversation:
         """Resume `conv` as it was read, as start-streaming does but reading from now (selector NOW), so what
@@ -230,6 +238,15 @@ class SessionService:
         )
         self._store.replace(updated, expected_version=conv.version, expected_state=conv.state)
         return updated
+
+    def _signal_stop(self, guid: str) -> None:
+        """Tell the session's worker now; if that fails the worker's own re-check finds the stop a little later."""
+        if self._stop_signals is None:
+            return
+        try:
+            self._stop_signals.notify(guid)
+        except Exception as exc:
+            logger.warning("stop signal not sent", extra={"guid": guid, "error": f"{type(exc).__name__}: {exc}"})
 
     def _require(self, guid: str) -> Conversation:
         conv = self._store.get(guid)

@@ -14,14 +14,24 @@ class LeaseStore(Protocol):
         """Take the lease if it is free, expired or already ours; None if another live worker holds it."""
         ...
 
-    def renew(self, guid: str, owner: str, *, now_ms: int, lease_ms: int, checkpoint: Checkpoint | None) -> bool:
-        """Extend our lease (and save the checkpoint); False if we no longer hold it."""
+    def renew(
+        self,
+        guid: str,
+        owner: str,
+        *,
+        now_ms: int,
+        lease_ms: int,
+        checkpoint: Checkpoint | None,
+        counters: list[StreamRecord] | None = None,
+    ) -> bool:
+        """Extend our lease, saving the checkpoint and the running counters the stop API reports in the same write;
+        False if we no longer hold it."""
         ...
 
     def release(self, guid: str, owner: str, *, checkpoint: Checkpoint | None) -> None: ...
 
     def save_streams(self, streams: list[StreamRecord]) -> None:
-        """Write the per-participant counters the stop API reports."""
+        """Write the per-participant counters the stop API reports, when a run ends."""
         ...
 
 
@@ -46,6 +56,14 @@ class ConversationBatchReader(Protocol):
 
     def get_many(self, guids: list[str]) -> dict[str, Conversation]:
         """The conversations of `guids` that exist, read strongly consistent; raises if the store fails."""
+        ...
+
+
+class StopSignals(Protocol):
+    """The control plane's per-worker signals: which sessions' conversations changed (stopped, paused)."""
+
+    def take(self, worker_id: str) -> set[str]:
+        """The sessions signalled to `worker_id` since the last take, removed as read; raises if the store fails."""
         ...
 
 

@@ -20,6 +20,7 @@ from connect_transcribe.gateway.ports import (
     LeaseStore,
     Metrics,
     RecordingStore,
+    StopSignals,
     UtteranceSink,
 )
 from connect_transcribe.gateway.redaction import OutputText, Redactor
@@ -93,6 +94,9 @@ class SessionDeps:
     redactor: Redactor = field(default_factory=Redactor)
     # the worker's stop check reads all its sessions in one request per pass; None: one `conversations.get` each
     conversation_batch: ConversationBatchReader | None = None
+    # the control plane's per-worker stop signals: with them (and a batch reader) the supervisor reads a session's
+    # conversation when it is signalled, once when it starts, and every WorkerSettings.recheck_every_s besides
+    stop_signals: StopSignals | None = None
     # where calls with audioRecordingAllowed are recorded; None: not recorded (a warning per such session)
     recordings: RecordingStore | None = None
     now_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000
@@ -204,7 +208,7 @@ class Session:
         self._close_reader()
 
     def heartbeat(self) -> bool:
-        """Renew the lease with the latest checkpoint and save counters; False if the lease was lost."""
+        """Renew the lease with the latest checkpoint and counters (one write); False if the lease was lost."""
         with self._lease_lock:
             if self.finishing.is_set():
                 return True  # released (or about to be): nothing to renew
@@ -216,13 +220,13 @@ class Session:
                 now_ms=self.deps.now_ms(),
                 lease_ms=self.settings.lease_ms,
                 checkpoint=checkpoint,
+                counters=self._stream_records(),
             )
         if not renewed:
             logger.warning("lease lost to another worker", extra={"guid": self.guid})
             self._lease_lost.set()
             self._close_reader()
             return False
-        self.deps.leases.save_streams(self._stream_records())
         return True
 
     def take_reconnects(self) -> int:

@@ -24,7 +24,12 @@ class WorkerSettings:
     max_sessions: int = 12  # per task (2 vCPU): see the gateway benchmark in README
     receive_wait_s: float = 5.0  # SQS long poll (returns as soon as a job arrives)
     supervise_every_s: float = 0.5  # stop requests are seen within this (+ one DynamoDB read for all sessions)
-    heartbeat_every_s: float = 2.0  # lease renewal + checkpoint
+    # with stop signals (SessionDeps.stop_signals) a session's conversation is read when signalled, when the session
+    # starts, and this often besides: the bound on a stop whose signal was lost
+    recheck_every_s: float = 10.0
+    # lease renewal + checkpoint + stop-summary counters, one write: 4 renewals per 20 s lease; a crash's successor
+    # re-reads at most this much more audio (its results are the same, published once)
+    heartbeat_every_s: float = 5.0
     # a running session's job stays invisible this long past each extension: a dead worker's sessions reappear
     # for others within it (keep it near the lease)
     visibility_s: int = 20
@@ -44,6 +49,7 @@ class _Running:
     received_at: float
     extended_at: float
     heartbeat_at: float = 0.0
+    checked_at: float | None = None  # when its conversation was last read by the stop check
     receipt: str | None = None  # None once the job was re-sent (the copy carries it on)
 
 
@@ -183,7 +189,7 @@ class Worker:
         """One pass over the running sessions at monotonic time `now`: stop check, heartbeats, job visibility."""
         with self._lock:
             running = list(self._running.values())
-        conversations = self._read_conversations(running)
+        conversations = self._read_conversations(running, now)
         for r in running:
             try:
                 self._supervise_one(r, now, conversations)
@@ -208,20 +214,39 @@ class Worker:
     def _watched(session: Session) -> bool:
         return session.started.is_set() and not session.finishing.is_set() and session.outcome is None
 
-    def _read_conversations(self, running: list[_Running]) -> dict[str, Conversation] | None:
-        """Every watched session's conversation in one batch read (None: no batch reader, read them one by one).
-        A failed read skips this pass's stop check, not the heartbeats."""
+    def _read_conversations(self, running: list[_Running], now: float) -> dict[str, Conversation] | None:
+        """The conversations of this pass's stop check in one batch read (None: no batch reader, read each watched
+        session's one by one). Without stop signals every watched session is read each pass; with them, only those
+        signalled, new, or due for their re-check. A failed read skips this pass's stop check, not the heartbeats."""
         batch = self.deps.conversation_batch
         if batch is None:
             return None
-        guids = [r.session.guid for r in running if self._watched(r.session)]
-        if not guids:
+        due = self._due(running, now)
+        if not due:
             return {}
         try:
-            return batch.get_many(guids)
+            found = batch.get_many([r.session.guid for r in due])
         except Exception:
-            logger.exception("reading the conversations failed", extra={"sessions": len(guids)})
+            logger.exception("reading the conversations failed", extra={"sessions": len(due)})
             return {}
+        for r in due:
+            r.checked_at = now
+        return found
+
+    def _due(self, running: list[_Running], now: float) -> list[_Running]:
+        watched = [r for r in running if self._watched(r.session)]
+        signals = self.deps.stop_signals
+        if signals is None or not watched:
+            return watched
+        try:
+            signalled = signals.take(self.id)
+        except Exception:
+            logger.exception("reading the stop signals failed")
+            return watched  # this pass reads them all, as without signals
+        recheck = self.settings.recheck_every_s
+        return [
+            r for r in watched if r.session.guid in signalled or r.checked_at is None or now - r.checked_at >= recheck
+        ]
 
     def _supervise_one(self, r: _Running, now: float, conversations: dict[str, Conversation] | None = None) -> None:
         s, session = self.settings, r.session

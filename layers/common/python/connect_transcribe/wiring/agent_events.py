@@ -6,6 +6,7 @@ from __future__ import annotations
 import boto3
 from botocore.config import Config
 
+from connect_transcribe.adapters.dynamodb_stop_signals import DynamoDbStopSignals
 from connect_transcribe.adapters.dynamodb_store import DynamoDbConversationStore
 from connect_transcribe.adapters.powertools_metrics import PowertoolsMetrics
 from connect_transcribe.adapters.sqs_jobs import SqsJobQueue
@@ -27,5 +28,6 @@ def hold_service(settings: AgentEventsSettings) -> HoldService:
         clock=SystemClock(),
         ids=UuidIds(),  # never used: this function creates no conversation
         policy=SessionPolicy(retention_days=settings.retention_days),
+        stop_signals=DynamoDbStopSignals(table),  # a hold stops the session's reader at once
     )
     return HoldService(sessions, store, PowertoolsMetrics(), contact_id_source=settings.contact_id_source)

@@ -8,6 +8,7 @@ from botocore.config import Config
 
 from connect_transcribe.adapters.api_secrets import api_credentials
 from connect_transcribe.adapters.dynamodb_messages import DynamoDbMessageReader
+from connect_transcribe.adapters.dynamodb_stop_signals import DynamoDbStopSignals
 from connect_transcribe.adapters.dynamodb_store import DynamoDbConversationStore
 from connect_transcribe.adapters.s3_recording_links import S3RecordingLinks
 from connect_transcribe.adapters.sqs_jobs import SqsJobQueue
@@ -38,6 +39,7 @@ def session_service(settings: ApiSettings) -> SessionService:
         clock=SystemClock(),
         ids=UuidIds(),
         policy=SessionPolicy(retention_days=settings.retention_days, supported_languages=settings.supported_languages),
+        stop_signals=DynamoDbStopSignals(table),  # tells the session's worker at once
     )
 
 

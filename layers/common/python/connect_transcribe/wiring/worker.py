@@ -9,6 +9,7 @@ import boto3
 from botocore.config import Config
 
 from connect_transcribe.adapters.dynamodb_gateway import DynamoDbGatewayStore
+from connect_transcribe.adapters.dynamodb_stop_signals import DynamoDbStopSignals
 from connect_transcribe.adapters.dynamodb_store import DynamoDbConversationStore
 from connect_transcribe.adapters.emf_metrics import EmfMetrics
 from connect_transcribe.adapters.kvs import KvsMediaSource, assumed_role_session
@@ -65,6 +66,7 @@ def build_worker(
         sink=StoreAndEnqueue(gateway_store, SqsUtteranceQueue(sqs, settings.utterances_queue_url)),
         metrics=EmfMetrics(),
         conversation_batch=gateway_store,  # the stop check: one BatchGetItem per pass for all sessions
+        stop_signals=DynamoDbStopSignals(table),  # read once per pass per task; sessions re-checked every 10 s
         recordings=(
             S3Recordings(session.client("s3", config=AWS_CONFIG), settings.recordings_bucket)
             if settings.recordings_bucket
