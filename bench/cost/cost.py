@@ -106,7 +106,7 @@ PRICES: dict[str, Price] = {
 }
 
 E2E = ".venv/bin/python -m bench.e2e.bench --calls 1 6 10 12 20 --modes block (README, End-to-end benchmark)"
-MEASURE = ".venv/bin/python -m bench.cost --measure 4 (4 concurrent 31-s sample calls through the gateway harness)"
+MEASURE = ".venv/bin/python -m bench.cost --measure 8 (8 concurrent 31-s sample calls through the gateway harness)"
 MEASURED_ON = "2026-12-06"
 # One place for every input. `make cost COST_ARGS='--measure 4'` replaces the measured request rows for its run.
 INPUTS: dict[str, Input] = {
@@ -125,9 +125,13 @@ INPUTS: dict[str, Input] = {
         "gateway_public_ip (default: true for the VPC the stack creates)",
     ),
     # --- the worker's DynamoDB capacity units and requests per call-minute (SQS), and GetMedia bytes: measured
-    "ddb_read_units": Input(0, "read request units per call-minute", "measured", MEASURE, MEASURED_ON),
+    "ddb_read_units": Input(23.81, "read request units per call-minute", "measured", MEASURE, MEASURED_ON),
+    "ddb_read_units_per_call": Input(4.0, "read request units per call (its start)", "measured", MEASURE, MEASURED_ON),
     "ddb_write_units": Input(
-        0, "write request units per call-minute (table and export index)", "measured", MEASURE, MEASURED_ON
+        69.26, "write request units per call-minute (table and export index)", "measured", MEASURE, MEASURED_ON
+    ),
+    "ddb_write_units_per_call": Input(
+        14.0, "write request units per call (state changes, release, final counters)", "measured", MEASURE, MEASURED_ON
     ),
     "sessions_sqs": Input(12.02, "sessions-queue requests per call-minute", "measured", MEASURE, MEASURED_ON),
     "utterances_sqs": Input(19.24, "utterances-queue sends per call-minute", "measured", MEASURE, MEASURED_ON),
@@ -155,6 +159,15 @@ INPUTS: dict[str, Input] = {
         2.0, "Lambda invocations per call", "derived", "connect_start + connect_stop, one each"
     ),
     "control_gb_seconds_per_invocation": Input(0.05, "GB-s per invocation", "assumed", "512 MB x ~100 ms"),
+}
+
+
+# The DynamoDB units a call uses once, whatever its length (the measured calls are 31 s, real ones ~5 minutes):
+# starting (the conversation and checkpoint reads, the state changes), its release with the final checkpoint, its
+# final counters. What is left (lease renewals, checkpoints, messages, the stop check) grows with the minutes.
+PER_CALL = {
+    "RRU": ("GetItem META", "GetItem CHECKPOINT"),
+    "WRU": ("PutItem META", "TransactWriteItems LEASE", "UpdateItem STREAM"),
 }
 
 
@@ -187,9 +200,10 @@ def breakdown(inputs: Mapping[str, Input], prices: Mapping[str, Price]) -> list[
         "measured capacity",
         fargate * (1 - p["fargate_spot_discount"]),
     )
-    reads = k * v["ddb_read_units"]
+    calls_made = k / v["minutes_per_call"]
+    reads = k * v["ddb_read_units"] + calls_made * v["ddb_read_units_per_call"]
     add("DynamoDB reads", f"{reads:,.0f} RRU", reads * p["dynamodb_read_unit"], inputs["ddb_read_units"].kind)
-    writes = k * v["ddb_write_units"]
+    writes = k * v["ddb_write_units"] + calls_made * v["ddb_write_units_per_call"]
     add("DynamoDB writes", f"{writes:,.0f} WRU", writes * p["dynamodb_write_unit"], inputs["ddb_write_units"].kind)
     sessions = k * v["sessions_sqs"]
     add(
@@ -202,7 +216,7 @@ def breakdown(inputs: Mapping[str, Input], prices: Mapping[str, Price]) -> list[
     fifo = k * v["utterances_sqs"] + utterances * v["delivery_sqs_per_utterance"]
     add("SQS utterances (FIFO)", f"{fifo:,.0f} requests", fifo * p["sqs_fifo_request"], "measured + derived")
     invocations = utterances * v["delivery_invocations_per_utterance"]
-    control = k / v["minutes_per_call"] * v["control_invocations_per_call"]
+    control = calls_made * v["control_invocations_per_call"]
     gb_s = invocations * v["delivery_gb_seconds_per_invocation"] + control * v["control_gb_seconds_per_invocation"]
     add(
         "Lambda (webhook, start/stop)",
@@ -269,9 +283,12 @@ def measured_inputs(inputs: Mapping[str, Input], n_calls: int, today: dt.date) -
 
     m = measure(n_calls)
     how = f".venv/bin/python -m bench.cost --measure {n_calls} ({n_calls} concurrent 31-s sample calls)"
+    per_call = {unit: sum(m.capacity.get(f"{unit} {key}", 0.0) for key in PER_CALL[unit]) for unit in PER_CALL}
     values = {
-        "ddb_read_units": m.capacity["RRU"] / m.call_minutes,
-        "ddb_write_units": m.capacity["WRU"] / m.call_minutes,
+        "ddb_read_units": (m.capacity["RRU"] - per_call["RRU"]) / m.call_minutes,
+        "ddb_read_units_per_call": per_call["RRU"] / m.calls,
+        "ddb_write_units": (m.capacity["WRU"] - per_call["WRU"]) / m.call_minutes,
+        "ddb_write_units_per_call": per_call["WRU"] / m.calls,
         "sessions_sqs": m.per_call_minute(
             "sqs", ["ReceiveMessage", "ChangeMessageVisibility", "DeleteMessage", "SendMessage"], queue="sessions"
         ),

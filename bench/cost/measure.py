@@ -123,6 +123,15 @@ class CapacityMeter:
             return [(params["TableName"], params["Key"])]
         if operation == "BatchGetItem":
             return [(t, k) for t, spec in (params.get("RequestItems") or {}).items() for k in spec.get("Keys", [])]
+        if operation == "TransactWriteItems":
+            out = []
+            for entry in params.get("TransactItems") or []:
+                ((_, request),) = entry.items()  # Put, Update, Delete or ConditionCheck
+                item = request.get("Item")
+                out.append(
+                    (request["TableName"], request.get("Key") or {k: item[k] for k in ("pk", "sk") if k in item})
+                )
+            return out
         if operation == "BatchWriteItem":
             out = []
             for table, requests in (params.get("RequestItems") or {}).items():
@@ -137,7 +146,7 @@ class CapacityMeter:
 
     def snapshot(self, operation: str, params: dict[str, Any]) -> list[dict[str, Any] | None]:
         """The items a write is about to change, as stored before it."""
-        if operation not in (*_WRITES, "BatchWriteItem"):
+        if operation not in (*_WRITES, "BatchWriteItem", "TransactWriteItems"):
             return []
         return [self._lookup(table, key) for table, key in self.keys(operation, params)]
 
@@ -145,7 +154,7 @@ class CapacityMeter:
         self, operation: str, params: dict[str, Any], before: list[dict[str, Any] | None], response: bytes
     ) -> tuple[str, float] | None:
         """("WRU" | "RRU", units) of the request, once it has run; None for requests that use no table units."""
-        if operation in (*_WRITES, "BatchWriteItem"):
+        if operation in (*_WRITES, "BatchWriteItem", "TransactWriteItems"):
             keys = self.keys(operation, params)
             total = 0.0
             for (table, key), old in zip(keys, before, strict=True):
@@ -154,7 +163,7 @@ class CapacityMeter:
                 if any(i is not None and self._index_keys[0] in i for i in (old, new)):
                     projected = max(_size(old, self._projected), _size(new, self._projected))
                     total += max(1, math.ceil(projected / WRITE_UNIT))
-            return "WRU", total
+            return "WRU", total * (2 if operation == "TransactWriteItems" else 1)  # a transaction bills twice
         if operation in ("GetItem", "BatchGetItem"):
             items = [self._lookup(t, k) for t, k in self.keys(operation, params)]
             consistent = params.get("ConsistentRead") or any(

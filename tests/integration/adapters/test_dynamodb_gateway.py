@@ -108,3 +108,42 @@ def test_the_stop_check_reads_many_conversations_in_batches_of_100(aws: AwsResou
     assert calls == [100, 31]
     assert sorted(found) == guids
     assert found["g-120"].state is SessionState.STOPPING and found["g-120"].stop_requested_at_ms == 7
+
+
+def test_the_checkpoint_has_an_item_of_its_own_so_renewals_stay_small(
+    store: DynamoDbGatewayStore, aws: AwsResources
+) -> None:
+    lease = store.acquire("g", "a", now_ms=0, lease_ms=20_000)
+    assert lease is not None
+    big = Checkpoint(generation=1, streams={Role.AGENT: StreamCheckpoint(vad_state="A" * 3_000)})
+    assert store.renew("g", "a", now_ms=1, lease_ms=20_000, checkpoint=big, version=lease.version)
+    assert store.renew("g", "a", now_ms=2, lease_ms=20_000, checkpoint=None, version=lease.version)
+    items = {i["sk"]: i for i in aws.items() if i["pk"] == "CONV#g"}
+    assert "checkpoint" not in items["LEASE"]  # what every heartbeat rewrites: well under 1 KB
+    assert items["CHECKPOINT"]["leaseVersion"] == lease.version
+    assert store.lease("g").checkpoint == big
+
+
+def test_an_older_owners_checkpoint_never_replaces_a_newer_owners(store: DynamoDbGatewayStore) -> None:
+    old = store.acquire("g", "a", now_ms=0, lease_ms=1_000)
+    new = store.acquire("g", "b", now_ms=5_000, lease_ms=20_000)  # a's lease lapsed: b holds version 2
+    assert old is not None and new is not None and new.version > old.version
+    assert store.renew("g", "b", now_ms=5_001, lease_ms=20_000, checkpoint=checkpoint(7), version=new.version)
+    # a still believes it owns the session: its renewal fails on the lease, and it writes no checkpoint
+    assert not store.renew("g", "a", now_ms=5_002, lease_ms=1_000, checkpoint=checkpoint(3), version=old.version)
+    # nor can a release (atomic with the owner check) carry its checkpoint over b's
+    store.release("g", "a", checkpoint=checkpoint(2), version=old.version)
+    assert store.lease("g").checkpoint == checkpoint(7)
+
+
+def test_a_checkpoint_stored_on_the_lease_item_before_the_split_is_still_read(
+    store: DynamoDbGatewayStore, aws: AwsResources
+) -> None:
+    # a session a worker of the previous release checkpointed, taken over during the deploy
+    aws.table.put_item(
+        Item={"pk": "CONV#g", "sk": "LEASE", "leaseExpiresAt": 0, "checkpoint": checkpoint(4).model_dump_json()}
+    )
+    lease = store.acquire("g", "b", now_ms=1, lease_ms=20_000)
+    assert lease is not None and lease.checkpoint == checkpoint(4)
+    assert store.renew("g", "b", now_ms=2, lease_ms=20_000, checkpoint=checkpoint(5), version=lease.version)
+    assert store.lease("g").checkpoint == checkpoint(5)  # its own item wins from then on

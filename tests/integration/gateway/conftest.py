@@ -173,6 +173,9 @@ class Gateway:
             "KVS_ENDPOINT_URL": self.kvs.endpoint_url,
             "LEASE_SECONDS": str(LEASE_S),
             "HEARTBEAT_SECONDS": "0.5",
+            # less often than the heartbeat, as in production (15 s there), but often enough for the kill tests to
+            # find the checkpoint they wait for within a 62 s call
+            "CHECKPOINT_SECONDS": "2",
             "VISIBILITY_SECONDS": str(VISIBILITY_S),
             "END_OF_STREAM_SECONDS": str(END_OF_STREAM_S),
             "DECODE_WORKERS": "2",

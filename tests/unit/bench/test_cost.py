@@ -63,6 +63,24 @@ def test_request_lines_by_hand() -> None:
     assert line(lines, "DynamoDB writes").on_demand == pytest.approx(0.0005)
 
 
+def test_what_a_call_uses_once_is_spread_over_its_minutes() -> None:
+    # Given 4 read units and 10 write units per call, besides 1 write unit per call-minute, in 5-minute calls
+    lines = breakdown(
+        inputs(
+            calls_per_task=1,
+            target_utilization=1,
+            ddb_read_units_per_call=4,
+            ddb_write_units=1,
+            ddb_write_units_per_call=10,
+            minutes_per_call=5,
+        ),
+        unit_prices(dynamodb_read_unit=1e-6, dynamodb_write_unit=1e-6),
+    )
+    # Then 1,000 call-minutes are 200 calls: 800 read units, 1,000 + 2,000 write units
+    assert line(lines, "DynamoDB reads").on_demand == pytest.approx(800e-6)
+    assert line(lines, "DynamoDB writes").on_demand == pytest.approx(3_000e-6)
+
+
 def test_utterance_driven_lines_by_hand() -> None:
     # Given 4 utterances and 4 FIFO sends per call-minute, 2 more FIFO requests (receive, delete) per utterance,
     # one invocation of 0.5 GB-s each, and the Start/Stop pair for 10-minute calls
@@ -296,3 +314,18 @@ def test_the_meter_knows_the_export_index_projection() -> None:
     from infra.constructs.storage import EXPORT_INDEX_ATTRIBUTES as DEPLOYED
 
     assert tuple(DEPLOYED) == EXPORT_INDEX_ATTRIBUTES
+
+
+def test_a_transaction_bills_each_item_twice() -> None:
+    table = Table()
+    table.put("CONV#g", "LEASE", owner=s("w"))
+    m = meter(table)
+    params = {
+        "TransactItems": [
+            {"Update": {"TableName": "t", "Key": {"pk": s("CONV#g"), "sk": s("LEASE")}}},
+            {"Put": {"TableName": "t", "Item": {"pk": s("CONV#g"), "sk": s("CHECKPOINT")}}},
+        ]
+    }
+    before = m.snapshot("TransactWriteItems", params)
+    table.put("CONV#g", "CHECKPOINT", checkpoint=s("c" * 1_500))
+    assert m.units("TransactWriteItems", params, before, b"{}") == ("WRU", 2 * (1 + 2))

@@ -83,6 +83,7 @@ class FakeMedia:
 class FakeLeases:
     def __init__(self) -> None:
         self.released: list[Checkpoint | None] = []
+        self.renewed: list[Checkpoint | None] = []  # the checkpoint each renewal saved (None: the lease alone)
         self.streams: list[list[StreamRecord]] = []
 
     def acquire(self, guid: str, owner: str, *, now_ms: int, lease_ms: int) -> Lease | None:
@@ -97,10 +98,12 @@ class FakeLeases:
         lease_ms: int,
         checkpoint: Checkpoint | None,
         counters: list[StreamRecord] | None = None,
+        version: int = 0,
     ) -> bool:
+        self.renewed.append(checkpoint)
         return True
 
-    def release(self, guid: str, owner: str, *, checkpoint: Checkpoint | None) -> None:
+    def release(self, guid: str, owner: str, *, checkpoint: Checkpoint | None, version: int = 0) -> None:
         self.released.append(checkpoint)
 
     def save_streams(self, streams: list[StreamRecord]) -> None:

@@ -112,6 +112,8 @@ class GatewaySettings(BaseSettings):
     kvs_endpoint_url: str | None = Field(default=None, validation_alias="KVS_ENDPOINT_URL")  # local KVS server
     lease_seconds: int = Field(default=20, ge=3, le=300, validation_alias="LEASE_SECONDS")
     heartbeat_seconds: float = Field(default=5.0, gt=0, validation_alias="HEARTBEAT_SECONDS")
+    # the checkpoint (a few KB, billed by size) is saved with a heartbeat at most this often
+    checkpoint_seconds: float = Field(default=15.0, gt=0, validation_alias="CHECKPOINT_SECONDS")
     visibility_seconds: int = Field(default=20, ge=3, le=3600, validation_alias="VISIBILITY_SECONDS")
     end_of_stream_seconds: float = Field(default=10.0, gt=0, validation_alias="END_OF_STREAM_SECONDS")
     retention_days: int = Field(default=7, ge=1, le=3650, validation_alias="RETENTION_DAYS")

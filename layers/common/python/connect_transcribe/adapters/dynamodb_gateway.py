@@ -1,8 +1,11 @@
 """Media-gateway state on the conversation table: the lease/checkpoint item, stream counters, and messages.
 
 Items (pk = CONV#<guid>):
-  sk = LEASE                    owner, leaseExpiresAt (epoch ms), checkpoint (JSON), counters (JSON: the running
-                                run's stop-summary counters) — conditional on the owner
+  sk = LEASE                    owner, leaseExpiresAt (epoch ms), leaseVersion, counters (JSON: the running run's
+                                stop-summary counters) — conditional on the owner; renewed every heartbeat, small
+  sk = CHECKPOINT               checkpoint (JSON, a few KB: each participant's exact VAD state), leaseVersion of the
+                                owner that wrote it — written less often than the lease is renewed, since DynamoDB
+                                bills a write by the whole item's size; conditional on no newer owner having written
   sk = STREAM#<role>            counters for the stop summary when a run ends (see dynamodb_store)
   sk = MSG#<role>#<sequence>    one published utterance; put only if absent (idempotent on the utterance id);
                                 exportSlot + createdAt place it in the File Exporter's byExportSlot index
@@ -34,9 +37,16 @@ from connect_transcribe.models.utterance import UtteranceMessage
 from connect_transcribe.observability import logger
 
 MESSAGE_PREFIX = "MSG#"
+CHECKPOINT = "CHECKPOINT"
+LEGACY_CHECKPOINT = "checkpoint"  # on the lease item before the checkpoint had an item of its own: read, never written
 _NAMES = {"#owner": "owner", "#expires": "leaseExpiresAt", "#v": "leaseVersion"}
 BATCH_GET_MAX = 100  # keys per BatchGetItem (DynamoDB's limit)
 _UNPROCESSED_RETRIES = 3  # within one supervisor pass; what is still unread is read again at the next pass
+_CONFLICT_RETRIES = 3  # a release that collides with another worker's acquire attempt
+
+
+def checkpoint_key(guid: str) -> dict[str, str]:
+    return {"pk": f"CONV#{guid}", "sk": CHECKPOINT}
 
 
 def message_key(guid: str, role: str, sequence: int) -> dict[str, str]:
@@ -75,13 +85,12 @@ class DynamoDbGatewayStore:
             if _condition_failed(exc):
                 return None
             raise
-        raw = item.get("checkpoint")
         return Lease(
             guid=guid,
             owner=owner,
             expires_at_ms=int(item["leaseExpiresAt"]),
             version=int(item.get("leaseVersion", 0)),
-            checkpoint=Checkpoint.model_validate_json(raw) if raw else None,
+            checkpoint=self._checkpoint(guid, item),
         )
 
     def renew(
@@ -93,14 +102,13 @@ class DynamoDbGatewayStore:
         lease_ms: int,
         checkpoint: Checkpoint | None,
         counters: list[StreamRecord] | None = None,
+        version: int = 0,
     ) -> bool:
+        """The lease first (conditional on the owner), then the checkpoint item if one is given (conditional on
+        no newer owner's version): a worker that lost its lease writes no checkpoint."""
         values: dict[str, Any] = {":me": owner, ":exp": now_ms + lease_ms, ":ttl": self._ttl(now_ms)}
         names = {"#owner": "owner", "#expires": "leaseExpiresAt", "#ttl": TTL_ATTRIBUTE}
         update = "SET #expires = :exp, #ttl = :ttl"
-        if checkpoint is not None:
-            update += ", #cp = :cp"
-            values[":cp"] = checkpoint.model_dump_json()
-            names["#cp"] = "checkpoint"
         if counters:  # in the same write: the stop summary's counters cost no request of their own
             update += ", #counters = :counters"
             values[":counters"] = counters_json(counters)
@@ -117,40 +125,73 @@ class DynamoDbGatewayStore:
             if _condition_failed(exc):
                 return False
             raise
-        return True
-
-    def release(self, guid: str, owner: str, *, checkpoint: Checkpoint | None) -> None:
-        values: dict[str, Any] = {":me": owner, ":zero": 0}
-        update = "SET #expires = :zero REMOVE #owner"
-        names = {"#owner": "owner", "#expires": "leaseExpiresAt"}
-        if checkpoint is not None:
-            update = "SET #expires = :zero, #cp = :cp REMOVE #owner"
-            values[":cp"] = checkpoint.model_dump_json()
-            names["#cp"] = "checkpoint"
+        if checkpoint is None:
+            return True
         try:
-            self._table.update_item(
-                Key=lease_key(guid),
-                UpdateExpression=update,
-                ConditionExpression="#owner = :me",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
+            self._table.put_item(
+                Item=self._checkpoint_item(guid, checkpoint, version, now_ms),
+                ConditionExpression="attribute_not_exists(pk) OR leaseVersion <= :v",
+                ExpressionAttributeValues={":v": version},
             )
         except ClientError as exc:
-            if not _condition_failed(exc):  # someone else owns it now: nothing of ours to release
-                raise
+            if _condition_failed(exc):
+                return False  # a newer owner has written its own: ours is no longer the session's
+            raise
+        return True
+
+    def release(self, guid: str, owner: str, *, checkpoint: Checkpoint | None, version: int = 0) -> None:
+        """Free the lease, with the checkpoint in the same transaction, so that whoever takes the lease next reads
+        this checkpoint (a final one says the generation is done) and nobody else's release writes one."""
+        release = {
+            "TableName": self._table.name,
+            "Key": lease_key(guid),
+            "UpdateExpression": "SET #expires = :zero REMOVE #owner",
+            "ConditionExpression": "#owner = :me",
+            "ExpressionAttributeNames": {"#owner": "owner", "#expires": "leaseExpiresAt"},
+            "ExpressionAttributeValues": {":me": owner, ":zero": 0},
+        }
+        items: list[dict[str, Any]] = [{"Update": release}]
+        if checkpoint is not None:
+            item = self._checkpoint_item(guid, checkpoint, version, int(time.time() * 1000))
+            items.append({"Put": {"TableName": self._table.name, "Item": item}})
+        client = self._table.meta.client  # the resource's client: plain Python values
+        for attempt in range(_CONFLICT_RETRIES + 1):
+            try:
+                client.transact_write_items(TransactItems=items)
+                return
+            except ClientError as exc:
+                reasons = {r.get("Code") for r in exc.response.get("CancellationReasons") or []}
+                if "ConditionalCheckFailed" in reasons:
+                    return  # someone else owns it now: nothing of ours to release
+                if "TransactionConflict" not in reasons or attempt == _CONFLICT_RETRIES:
+                    raise
+                time.sleep(0.05 * 2**attempt)  # another worker's acquire at the same moment: try again
 
     def lease(self, guid: str) -> Lease | None:
         item = self._table.get_item(Key=lease_key(guid), ConsistentRead=True).get("Item")
         if not item:
             return None
-        raw = item.get("checkpoint")
         return Lease(
             guid=guid,
             owner=item.get("owner"),
             expires_at_ms=int(item.get("leaseExpiresAt", 0)),
             version=int(item.get("leaseVersion", 0)),
-            checkpoint=Checkpoint.model_validate_json(raw) if raw else None,
+            checkpoint=self._checkpoint(guid, item),
         )
+
+    def _checkpoint(self, guid: str, lease_item: dict[str, Any]) -> Checkpoint | None:
+        stored = self._table.get_item(Key=checkpoint_key(guid), ConsistentRead=True).get("Item") or {}
+        raw = stored.get("checkpoint") or lease_item.get(LEGACY_CHECKPOINT)
+        return Checkpoint.model_validate_json(raw) if raw else None
+
+    def _checkpoint_item(self, guid: str, checkpoint: Checkpoint, version: int, now_ms: int) -> dict[str, Any]:
+        return {
+            **checkpoint_key(guid),
+            "entity": "checkpoint",
+            "checkpoint": checkpoint.model_dump_json(),
+            "leaseVersion": version,
+            TTL_ATTRIBUTE: self._ttl(now_ms),
+        }
 
     # -- the stop check ---------------------------------------------------------------------------
 

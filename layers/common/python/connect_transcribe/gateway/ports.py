@@ -23,12 +23,15 @@ class LeaseStore(Protocol):
         lease_ms: int,
         checkpoint: Checkpoint | None,
         counters: list[StreamRecord] | None = None,
+        version: int = 0,
     ) -> bool:
-        """Extend our lease, saving the checkpoint and the running counters the stop API reports in the same write;
-        False if we no longer hold it."""
+        """Extend our lease (with the running counters the stop API reports) and save the checkpoint if one is given,
+        as the owner of lease `version`; False if we no longer hold it."""
         ...
 
-    def release(self, guid: str, owner: str, *, checkpoint: Checkpoint | None) -> None: ...
+    def release(self, guid: str, owner: str, *, checkpoint: Checkpoint | None, version: int = 0) -> None:
+        """Free our lease and save the checkpoint, atomically; nothing if another worker holds the lease."""
+        ...
 
     def save_streams(self, streams: list[StreamRecord]) -> None:
         """Write the per-participant counters the stop API reports, when a run ends."""

@@ -75,6 +75,9 @@ class SessionOutcome(StrEnum):
 @dataclass(frozen=True)
 class SessionSettings:
     lease_ms: int = 20_000
+    # the checkpoint is saved with a heartbeat at most this often (the lease itself is renewed every heartbeat): a
+    # crash's successor re-reads at most this much more audio, and publishes nothing twice
+    checkpoint_every_s: float = 15.0
     drain_idle_s: float = 3.0  # after a stop: give up waiting for audio up to the stop point after this long idle
     publish_retry_s: float = 60.0  # keep retrying a failing publish this long before failing the session
     start_lookup_s: float = 5.0  # how long to wait for Connect's start fragment to become listable
@@ -172,6 +175,9 @@ class Session:
         self._track_from: dict[Role, int] = {}  # per participant: frames before this were transcribed already
         self._recorder: CallRecorder | None = None
         self._checkpoint: Checkpoint | None = None
+        self._lease_version = 0  # of the lease this run acquired: its checkpoint writes carry it
+        self._saved_checkpoint: Checkpoint | None = None  # the last one a heartbeat saved, and when (monotonic)
+        self._saved_at: float | None = None
         self._origin_ms: int | None = None
         self._restart_fragment_ts: int | None = None
         self._contact_id: str | None = None
@@ -214,14 +220,20 @@ class Session:
                 return True  # released (or about to be): nothing to renew
             with self._lock:
                 checkpoint = self._checkpoint
+            now = self.deps.monotonic()
+            due = checkpoint is not None and checkpoint != self._saved_checkpoint
+            due = due and (self._saved_at is None or now - self._saved_at >= self.settings.checkpoint_every_s)
             renewed = self.deps.leases.renew(
                 self.guid,
                 self.deps.worker_id,
                 now_ms=self.deps.now_ms(),
                 lease_ms=self.settings.lease_ms,
-                checkpoint=checkpoint,
+                checkpoint=checkpoint if due else None,
                 counters=self._stream_records(),
+                version=self._lease_version,
             )
+            if renewed and due:
+                self._saved_checkpoint, self._saved_at = checkpoint, now
         if not renewed:
             logger.warning("lease lost to another worker", extra={"guid": self.guid})
             self._lease_lost.set()
@@ -258,6 +270,7 @@ class Session:
         lease = d.leases.acquire(self.guid, d.worker_id, now_ms=d.now_ms(), lease_ms=self.settings.lease_ms)
         if lease is None:
             return SessionOutcome.BUSY
+        self._lease_version = lease.version
         conv = d.conversations.get(self.guid)
         checkpoint = lease.checkpoint
         if (
@@ -604,7 +617,7 @@ class Session:
     def _release(self, checkpoint: Checkpoint | None) -> None:
         with self._lease_lock:  # a heartbeat after this would find another owner (or none) and cry wolf
             self.finishing.set()
-            self.deps.leases.release(self.guid, self.deps.worker_id, checkpoint=checkpoint)
+            self.deps.leases.release(self.guid, self.deps.worker_id, checkpoint=checkpoint, version=self._lease_version)
 
     def _release_quietly(self) -> None:
         try:

@@ -79,6 +79,7 @@ def build_worker(
         visibility_s=settings.visibility_seconds,
         session=SessionSettings(
             lease_ms=settings.lease_seconds * 1000,
+            checkpoint_every_s=settings.checkpoint_seconds,
             reader=ReaderSettings(end_of_stream_s=settings.end_of_stream_seconds),
         ),
     )
