@@ -12,10 +12,35 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from connect_transcribe.api.openapi import webhook_schema
+from jsonschema import Draft202012Validator
+
 from bench.delivery.tls import Issued, authority
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def _closed(node: Any) -> Any:
+    """The schema with every object closed (additionalProperties false): a field the document does not name fails."""
+    if isinstance(node, dict):
+        closed = {key: _closed(value) for key, value in node.items()}
+        if closed.get("type") == "object" and "additionalProperties" not in closed:
+            closed["additionalProperties"] = False
+        return closed
+    if isinstance(node, list):
+        return [_closed(value) for value in node]
+    return node
+
+
+# The committed document's transcript message (docs/openapi.json, webhooks.transcript): every body a receiver
+# below gets must conform to it.
+TRANSCRIPT_SCHEMA = Draft202012Validator(
+    _closed(webhook_schema(json.loads((REPO / "docs/openapi.json").read_text()), "transcript"))
+)
 
 # ---------------------------------------------------------------- certificates
 
@@ -169,9 +194,13 @@ class Receiver(HttpServer):
         self.override: Callable[[Request], Reply | None] | None = None  # a reply for chosen requests
         self.accepted: list[Request] = []
         self.rejected: list[Request] = []
+        self.schema_errors: list[str] = []  # each body is checked against the documented transcript schema
         self._lock = threading.Lock()
 
         def respond(request: Request) -> Reply:
+            self.schema_errors += [
+                f"{error.json_path}: {error.message}" for error in TRANSCRIPT_SCHEMA.iter_errors(request.json())
+            ]
             if not authorized(request):
                 self.rejected.append(request)
                 return Reply(401, body=b'{"error":"unauthorized"}')
@@ -184,6 +213,11 @@ class Receiver(HttpServer):
             return reply
 
         super().__init__(respond, context)
+
+    def __exit__(self, *exc: object) -> None:
+        super().__exit__(*exc)
+        if exc[0] is None:
+            assert not self.schema_errors, f"webhook bodies that do not match docs/openapi.json: {self.schema_errors}"
 
     def unique_utterances(self) -> list[dict[str, Any]]:
         """What a receiver that de-duplicates on utteranceId ends up with, in arrival order."""

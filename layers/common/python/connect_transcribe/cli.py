@@ -85,6 +85,14 @@ def main(argv: list[str] | None = None, *, extensions: Sequence[Extension] = ())
     backfill.add_argument("--table", required=True, help="the service's DynamoDB table (stack output TableName)")
     backfill.add_argument("--segments", type=int, default=4, metavar="N", help="parallel scan segments (default 4)")
 
+    openapi = commands.add_parser(
+        "openapi",
+        help="print the OpenAPI 3.1 document of every route and of the webhook messages (docs/openapi.json)",
+        description="Built from the request and response models: the JSON on the wire, camelCase. --webhook TYPE "
+        "prints instead one webhook message's standalone JSON Schema (2020-12), for receivers that validate bodies.",
+    )
+    openapi.add_argument("--webhook", metavar="TYPE", help="a webhook message type, e.g. transcript")
+
     for add_commands, _, _ in extensions:
         add_commands(commands)
     args = parser.parse_args(argv)
@@ -98,6 +106,7 @@ def main(argv: list[str] | None = None, *, extensions: Sequence[Extension] = ())
         "redrive-dlq": _redrive_dlq,
         "export": _export,
         "backfill-export-index": _backfill_export_index,
+        "openapi": _openapi,
     }[args.command]  # argparse accepts only these
     return run(args)
 
@@ -237,6 +246,23 @@ def _backfill_export_index(args: argparse.Namespace) -> int:
         return 2
     print(summary.to_json())
     return 1 if summary.corrupt else 0
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    from connect_transcribe.api.openapi import WEBHOOK_MESSAGES, build_document, render, webhook_schema
+
+    if args.webhook is None:
+        sys.stdout.write(render())
+        return 0
+    if args.webhook not in WEBHOOK_MESSAGES:
+        print(
+            f"connect-transcribe: no webhook message {args.webhook!r} (known: {', '.join(WEBHOOK_MESSAGES)})",
+            file=sys.stderr,
+        )
+        return 2
+    json.dump(webhook_schema(build_document(), args.webhook), sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
 
 
 def _clock(ms: int) -> str:

@@ -55,7 +55,11 @@ class AutotranscribeParams(WireModel):
 
 
 class AmazonConnectParams(WireModel):
-    stream_arn: Annotated[str, StringConstraints(strict=True, max_length=512)]
+    stream_arn: Annotated[
+        str,
+        StringConstraints(strict=True, max_length=512),
+        Field(json_schema_extra={"pattern": KVS_STREAM_ARN.pattern}),
+    ]
     start_selector_type: StartSelectorType = StartSelectorType.NOW
     after_fragment_number: FragmentNumber | None = None
     # Beyond the mirrored service (optional): the Connect InitialContactId of a transfer leg whose guid is its own
@@ -82,7 +86,7 @@ class AmazonConnectParams(WireModel):
 
 
 class NamespacedRequest(WireModel):
-    namespace: Annotated[str, StringConstraints(strict=True)]
+    namespace: Annotated[str, StringConstraints(strict=True), Field(json_schema_extra={"enum": [NAMESPACE]})]
     guid: Identifier
 
     @field_validator("namespace")
@@ -137,7 +141,7 @@ class StreamingResponse(WireModel):
 
 class ErrorDetail(WireModel):
     request_id: str
-    code: str
+    code: str = Field(pattern=r"^\d{3}-\d{2}$")  # <HTTP status>-<nn>; -00 is API Gateway's own answer
     message: str
 
 

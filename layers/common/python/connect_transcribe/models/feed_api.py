@@ -21,6 +21,11 @@ _INTERVAL = re.compile(r"^hr=(\d{2})$")
 # Extended ISO-8601 only (what clients send); fromisoformat alone would also take '20261123T14' and spaces.
 _INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$")
 _INSTANT_EXAMPLE = "e.g. 2026-11-23T14:00:00Z or 2026-11-23T16:00:00+02:00"
+# What the validators below accept, for the OpenAPI document (docs/openapi.json).
+_INTERVAL_SCHEMA: dict[str, Any] = {"pattern": r"^hr=([01]\d|2[0-3])$"}
+_INSTANT_SCHEMA: dict[str, Any] = {"pattern": _INSTANT.pattern}
+_FEEDS_SCHEMA: dict[str, Any] = {"enum": list(FEEDS)}
+_VERSIONS_SCHEMA: dict[str, Any] = {"enum": sorted({v for versions in VERSIONS.values() for v in versions})}
 
 FileName = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=255, pattern=r"^[A-Za-z0-9._=-]+$")]
 
@@ -41,7 +46,7 @@ class EmptyRequest(WireModel):
 
 
 class FeedRequest(WireModel):
-    feed: str
+    feed: str = Field(json_schema_extra=_FEEDS_SCHEMA)
 
     @field_validator("feed", mode="before")
     @classmethod
@@ -53,7 +58,7 @@ class FeedRequest(WireModel):
 
 
 class VersionRequest(FeedRequest):
-    version: str = VERSION
+    version: str = Field(default=VERSION, json_schema_extra=_VERSIONS_SCHEMA)
 
     @field_validator("version", mode="before")
     @classmethod
@@ -99,7 +104,7 @@ class DateRequest(FormatRequest):
 
 
 class IntervalRequest(DateRequest):
-    interval: str | None = None  # "hr=HH"; None: every hour of the date
+    interval: str | None = Field(default=None, json_schema_extra=_INTERVAL_SCHEMA)  # "hr=HH"; None: every hour
 
     @field_validator("interval", mode="before")
     @classmethod
@@ -138,8 +143,9 @@ class StartExportRequest(FeedRequest):
     """Either a whole UTC `date`, or `start` and `end` (end exclusive); rounded outward to whole UTC hours."""
 
     date: dt.date | None = None
-    start: dt.datetime | None = None
-    end: dt.datetime | None = Field(default=None, validate_default=True)  # checked against start even when absent
+    start: dt.datetime | None = Field(default=None, json_schema_extra=_INSTANT_SCHEMA)
+    # checked against start even when absent
+    end: dt.datetime | None = Field(default=None, validate_default=True, json_schema_extra=_INSTANT_SCHEMA)
 
     @field_validator("date", mode="before")
     @classmethod

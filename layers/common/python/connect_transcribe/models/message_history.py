@@ -17,7 +17,7 @@ class MessagesQuery(WireModel):
     """Query string of GET /conversation/v1/conversation/messages."""
 
     external_id: Identifier  # the conversation guid (the ContactId the flow passed at start), or a transfer's first
-    limit: int = MAX_LIMIT
+    limit: int = Field(default=MAX_LIMIT, ge=1, le=MAX_LIMIT)
     next_token: str | None = Field(default=None, min_length=1, max_length=MAX_TOKEN_CHARS)
 
     @field_validator("limit", mode="before")
