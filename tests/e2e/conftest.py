@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities import parameters
 from connect_transcribe_dev.stack import LocalDeployment, PlayedCall
 
 from bench.speech.reference import Call, load_call, word_errors
+from tests.webhook_schema import schema_errors
 
 SAMPLE = Path(__file__).parents[1] / "fixtures" / "calls" / "sample-01-balance-check.wav"
 SPEED = 4.0  # the 31 s call plays in ~8 s
@@ -78,6 +79,10 @@ def stack(tmp_path: Path) -> Iterator[LocalDeployment]:
     try:
         with LocalDeployment(end_of_stream_s=3.0, worker_log=tmp_path / "worker.log") as running:
             yield running
+            # every body local mode's receiver got, end to end, is the documented transcript message
+            bodies = running.receiver.bodies()
+            errors = [(b.get("utteranceId"), e) for b in bodies for e in schema_errors(b)]
+            assert not errors, f"webhook bodies that do not match docs/openapi.json: {errors}"
     finally:
         parameters.clear_caches()
 

@@ -16,31 +16,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from connect_transcribe.api.openapi import webhook_schema
-from jsonschema import Draft202012Validator
-
 from bench.delivery.tls import Issued, authority
+from tests.webhook_schema import schema_errors
 
 REPO = Path(__file__).resolve().parents[3]
 
-
-def _closed(node: Any) -> Any:
-    """The schema with every object closed (additionalProperties false): a field the document does not name fails."""
-    if isinstance(node, dict):
-        closed = {key: _closed(value) for key, value in node.items()}
-        if closed.get("type") == "object" and "additionalProperties" not in closed:
-            closed["additionalProperties"] = False
-        return closed
-    if isinstance(node, list):
-        return [_closed(value) for value in node]
-    return node
-
-
-# The committed document's transcript message (docs/openapi.json, webhooks.transcript): every body a receiver
-# below gets must conform to it.
-TRANSCRIPT_SCHEMA = Draft202012Validator(
-    _closed(webhook_schema(json.loads((REPO / "docs/openapi.json").read_text()), "transcript"))
-)
 
 # ---------------------------------------------------------------- certificates
 
@@ -198,9 +178,7 @@ class Receiver(HttpServer):
         self._lock = threading.Lock()
 
         def respond(request: Request) -> Reply:
-            self.schema_errors += [
-                f"{error.json_path}: {error.message}" for error in TRANSCRIPT_SCHEMA.iter_errors(request.json())
-            ]
+            self.schema_errors += schema_errors(request.json())
             if not authorized(request):
                 self.rejected.append(request)
                 return Reply(401, body=b'{"error":"unauthorized"}')
