@@ -119,7 +119,7 @@ class CapacityMeter:
         if operation in (*_WRITES, "GetItem"):
             if operation == "PutItem":
                 item = params.get("Item") or {}
-                return [(params["TableName"], {k: item[k] for k in ("pk", "sk") if k in item})]
+                return [(params["TableName"], _key_of(item))]
             return [(params["TableName"], params["Key"])]
         if operation == "BatchGetItem":
             return [(t, k) for t, spec in (params.get("RequestItems") or {}).items() for k in spec.get("Keys", [])]
@@ -128,9 +128,7 @@ class CapacityMeter:
             for entry in params.get("TransactItems") or []:
                 ((_, request),) = entry.items()  # Put, Update, Delete or ConditionCheck
                 item = request.get("Item")
-                out.append(
-                    (request["TableName"], request.get("Key") or {k: item[k] for k in ("pk", "sk") if k in item})
-                )
+                out.append((request["TableName"], request.get("Key") or _key_of(item)))
             return out
         if operation == "BatchWriteItem":
             out = []
@@ -138,7 +136,7 @@ class CapacityMeter:
                 for r in requests:
                     if "PutRequest" in r:
                         item = r["PutRequest"]["Item"]
-                        out.append((table, {k: item[k] for k in ("pk", "sk") if k in item}))
+                        out.append((table, _key_of(item)))
                     else:
                         out.append((table, r["DeleteRequest"]["Key"]))
             return out
@@ -173,9 +171,14 @@ class CapacityMeter:
         if operation == "Query":
             found = json.loads(response or b"{}").get("Items", [])
             table = params["TableName"]
-            size = sum(_size(self._lookup(table, {k: i[k] for k in ("pk", "sk") if k in i})) for i in found)
+            size = sum(_size(self._lookup(table, _key_of(i))) for i in found)
             return "RRU", _read_units(size, consistent=bool(params.get("ConsistentRead")))
         return None
+
+
+def _key_of(item: dict[str, Any]) -> dict[str, Any]:
+    """The table key (pk, sk) of a DynamoDB-JSON item."""
+    return {k: item[k] for k in ("pk", "sk") if k in item}
 
 
 def _size(item: dict[str, Any] | None, only: tuple[str, ...] | None = None) -> int:

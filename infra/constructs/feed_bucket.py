@@ -10,7 +10,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.config import DeploymentConfig
-from infra.constructs.access_logs import INCOMPLETE_UPLOAD_DAYS, access_log_bucket
+from infra.constructs.access_logs import INCOMPLETE_UPLOAD_DAYS, private_data_bucket
 
 # Top-level prefixes (mirrors connect_transcribe.export.layout; a test compares them).
 DATA_PREFIX = "utterances/"
@@ -26,24 +26,13 @@ ATHENA_RESULTS_EXPIRATION_DAYS = 7
 class FeedBucket(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, config: DeploymentConfig, key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
-        self.access_logs = access_log_bucket(self, config=config, logged="feed bucket")
-
         retention = config.feed_retention_days
-        self.bucket = s3.Bucket(
+        self.bucket, self.access_logs = private_data_bucket(
             self,
-            "Bucket",
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=key,
-            # One data key per bucket instead of one KMS call per object: exports write thousands of parts.
-            bucket_key_enabled=True,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            server_access_logs_bucket=self.access_logs,
-            server_access_logs_prefix="feed/",
-            # Files are immutable (a re-export writes new names and swaps the manifest): no versioning.
-            versioned=False,
+            config=config,
+            key=key,
+            logged="feed bucket",
+            logs_prefix="feed/",
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="ExpireFeed",
@@ -64,7 +53,6 @@ class FeedBucket(Construct):
                     expiration=Duration.days(ATHENA_RESULTS_EXPIRATION_DAYS),
                 ),
             ],
-            removal_policy=config.cdk_removal_policy,
         )
 
     def objects_arn(self, prefix: str) -> str:

@@ -11,7 +11,7 @@ from connect_transcribe.models.recording import RECORDING_PREFIX, SEGMENT_LIFETI
 from constructs import Construct
 
 from infra.config import DeploymentConfig
-from infra.constructs.access_logs import INCOMPLETE_UPLOAD_DAYS, access_log_bucket
+from infra.constructs.access_logs import INCOMPLETE_UPLOAD_DAYS, private_data_bucket
 from infra.nag import acknowledge, logical_id
 
 ACCESS_LOGS_PREFIX = "recordings/"
@@ -34,24 +34,12 @@ class RecordingsBucket(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, config: DeploymentConfig, key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
         self.key = key
-        self.access_logs = access_log_bucket(self, config=config, logged="recordings bucket")
-
-        self.bucket = s3.Bucket(
+        self.bucket, self.access_logs = private_data_bucket(
             self,
-            "Bucket",
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=key,
-            # One data key per bucket instead of one KMS call per object: a call writes a segment every 30 s.
-            bucket_key_enabled=True,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            server_access_logs_bucket=self.access_logs,
-            server_access_logs_prefix=ACCESS_LOGS_PREFIX,
-            # No versioning: a resumed call rewrites its segments and its WAV whole, and old versions would keep audio
-            # past its retention (an expired current version would leave a noncurrent one behind).
-            versioned=False,
+            config=config,
+            key=key,
+            logged="recordings bucket",
+            logs_prefix=ACCESS_LOGS_PREFIX,
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="ExpireRecordings",
@@ -68,7 +56,6 @@ class RecordingsBucket(Construct):
                     abort_incomplete_multipart_upload_after=Duration.days(INCOMPLETE_UPLOAD_DAYS),
                 ),
             ],
-            removal_policy=config.cdk_removal_policy,
         )
 
     def objects_arn(self, prefix: str) -> str:

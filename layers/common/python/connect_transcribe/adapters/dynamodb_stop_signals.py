@@ -11,10 +11,10 @@ takes a lease over reads the conversation itself after acquiring it, so a stop w
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
-from connect_transcribe.adapters.dynamodb_gateway import lease_key
-from connect_transcribe.adapters.dynamodb_store import TTL_ATTRIBUTE
+from connect_transcribe.adapters.dynamodb_store import TTL_ATTRIBUTE, lease_key
 
 MAILBOX_TTL_S = 86_400  # a mailbox outlives its worker by a day at most
 
@@ -24,7 +24,7 @@ def mailbox_key(worker_id: str) -> dict[str, str]:
 
 
 class DynamoDbStopSignals:
-    def __init__(self, table: Any, *, now_s: Any = time.time) -> None:
+    def __init__(self, table: Any, *, now_s: Callable[[], float] = time.time) -> None:
         """`table` is a boto3 DynamoDB Table resource; `now_s` gives epoch seconds (the mailbox's expiry)."""
         self._table = table
         self._now_s = now_s

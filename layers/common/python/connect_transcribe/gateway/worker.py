@@ -27,8 +27,8 @@ class WorkerSettings:
     # with stop signals (SessionDeps.stop_signals) a session's conversation is read when signalled, when the session
     # starts, and this often besides: the bound on a stop whose signal was lost
     recheck_every_s: float = 10.0
-    # lease renewal + checkpoint + stop-summary counters, one write: 4 renewals per 20 s lease; a crash's successor
-    # re-reads at most this much more audio (its results are the same, published once)
+    # lease renewal with the stop-summary counters (one small write; the checkpoint rides along at most every
+    # SessionSettings.checkpoint_every_s): 4 renewals per 20 s lease
     heartbeat_every_s: float = 5.0
     # a running session's job stays invisible this long past each extension: a dead worker's sessions reappear
     # for others within it (keep it near the lease)
