@@ -18,7 +18,7 @@ CDK_ARGS ?=
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(shell node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/')
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: help install openapi test test-any-date synth lint format deploy diff clean demo bench bench-speech bench-kvs bench-gateway bench-delivery bench-e2e bench-export speech-data bench-speech-sweep cost
+.PHONY: help install openapi test test-any-date synth lint format deploy diff clean demo bench bench-speech bench-kvs bench-gateway bench-delivery bench-e2e bench-export speech-data bench-speech-sweep cost bench-languages bench-vocabulary bench-interim
 
 help:
 	@echo "make demo      install, then run a two-party call through the whole pipeline locally (DEMO_ARGS='--speed 2')"
@@ -28,7 +28,8 @@ help:
 	@echo "make test-any-date  the date-sensitive tests under a shifted clock: +400 days, and just before a UTC midnight"
 	@echo "make lint      ruff + mypy"
 	@echo "make deploy    cdk deploy into the account of your current AWS credentials"
-	@echo "make bench     run the benchmarks (bench-kvs, bench-gateway, bench-delivery, bench-e2e, bench-export, bench-speech)"
+	@echo "make bench     run the benchmarks (bench-kvs, bench-gateway, bench-delivery, bench-e2e, bench-export, bench-speech,"
+	@echo "              bench-interim, bench-languages, bench-vocabulary)"
 	@echo "make cost      cost per 1,000 call-minutes, on demand and Spot, beside Amazon Transcribe (COST_ARGS='--measure 4')"
 
 install: $(VENV)/.installed
@@ -124,6 +125,26 @@ bench-speech: speech-data
 bench-speech-sweep: speech-data
 	$(PY) -m bench.speech.bench --data $(SPEECH_DATA) --sets dev --sweep
 
+# Interim results on the test calls in real time, off then on: word end (force-aligned reference) -> first message
+# showing the word, finals' latency, CPU (README "Interim results"; ~7 minutes; BENCH_INTERIM_ARGS='--calls 2').
+BENCH_INTERIM_ARGS ?= --calls 4 --seconds 150
+bench-interim: speech-data
+	$(PY) -m bench.speech.interim --data $(SPEECH_DATA) $(BENCH_INTERIM_ARGS)
+
+# Spanish WER (es-test, "es-US" and "auto") and "auto" language-detection accuracy (es/fr/de/en streams) with the
+# base engine; the Spanish calls come from festival el_diphone (festvox-ellpc11k) and pico es-ES.
+bench-languages: speech-data
+	$(PY) -m bench.speech.make_calls_es --out $(SPEECH_DATA)/es
+	nice -n 5 $(PY) -m bench.speech.languages --data $(SPEECH_DATA)
+
+# Custom vocabulary: recall of brand, product and person names and WER on the other words, without and with the
+# vocabulary (names-dev tunes, names-test reports; tiny.en, then base). The name calls (same TTS tools as speech-data)
+# take ~1 minute to make; each engine ~5 minutes on 2 cores.
+bench-vocabulary: install
+	$(PY) -m bench.speech.names --out $(SPEECH_DATA)/names
+	nice -n 5 $(PY) -m bench.speech.vocabulary --data $(SPEECH_DATA)/names --set names-test --engine tiny.en --configs 1,2,3,4,5,8
+	nice -n 5 $(PY) -m bench.speech.vocabulary --data $(SPEECH_DATA)/names --set names-test --engine base --configs 1,2,3,4,5,8
+
 bench-kvs: install
 	$(PY) -m bench.kvs.parse
 
@@ -151,7 +172,7 @@ bench-export: install
 cost: install
 	$(PY) -m bench.cost $(COST_ARGS)
 
-bench: bench-kvs bench-gateway bench-delivery bench-e2e bench-export bench-speech
+bench: bench-kvs bench-gateway bench-delivery bench-e2e bench-export bench-speech bench-interim bench-languages bench-vocabulary
 
 deploy: install
 	$(CDK_CLI) deploy --all $(CDK_ARGS)

@@ -9,6 +9,7 @@ source, redaction output) are the runtime's own enums (connect_transcribe.models
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from enum import StrEnum
 from pathlib import Path
@@ -20,6 +21,8 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from connect_transcribe.models.enums import ApiAuthMode, ContactIdSource, RedactionOutput, WebhookAuthMode
+from connect_transcribe.models.vocabulary import CustomVocabulary
+from connect_transcribe.speech.weights import AUTO, MULTILINGUAL, accepted_languages
 from constructs import Construct
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -173,6 +176,11 @@ class DeploymentConfig(BaseModel):
     api_throttle_rate_limit: float = Field(default=50, gt=0)
     api_throttle_burst_limit: int = Field(default=100, ge=0)
     api_max_body_bytes: int = Field(default=16_384, ge=1024)
+    # transcript-interim webhook messages for every start that does not set autotranscribeParams.interimResults
+    interim_results: bool = False
+    # The gateway's interim cadence per stream (INTERIM_EVERY_MS): higher costs less CPU and shows words later
+    # (README, Interim results: the measured trade-off).
+    interim_every_ms: int = Field(default=500, ge=500, le=5000)
     api_authorizer_cache_seconds: int = Field(default=300, ge=0, le=3600)
     # API Gateway execution logging needs an account-wide CloudWatch role (AWS::ApiGateway::Account).
     # Turn off when another stack in the account/region already manages it.
@@ -205,8 +213,15 @@ class DeploymentConfig(BaseModel):
     gateway_max_sessions_per_task: int = Field(default=12, ge=1, le=500)
     gateway_target_utilization_percent: int = Field(default=70, ge=10, le=100)
     gateway_engine: str = Field(default="tiny.en", pattern=r"^(tiny\.en|base|dir:/\S+)$")
+    # dir: engines only: the Start `language` values the model serves (comma list of speech/weights.py MULTILINGUAL
+    # tags, plus "auto" for a multilingual model). Unset: the English tags. tiny.en and base derive theirs (see
+    # supported_languages).
+    gateway_languages: tuple[str, ...] | None = None
     gateway_lease_seconds: int = Field(default=20, ge=5, le=300)
     gateway_end_of_stream_seconds: int = Field(default=10, ge=1, le=600)
+    # Phrases (brand, product and person names) every call's decoder expects, [{"phrase", "soundsLike"}] with the
+    # Start API's limits (models/vocabulary.py); a start's autotranscribeParams.customVocabulary comes first.
+    custom_vocabulary: CustomVocabulary = ()
     # Fargate Spot: this share of the tasks above the on-demand base runs on FARGATE_SPOT (0: no capacity
     # providers, the service keeps launchType FARGATE). A Spot interruption is a SIGTERM with 2 minutes' notice,
     # the worker's handover path. 0 until the Spot discount and the interruption rate are measured on a deployment.
@@ -350,6 +365,17 @@ class DeploymentConfig(BaseModel):
         # `-c private_subnet_ids=subnet-a,subnet-b` arrives as one string.
         if isinstance(value, str):
             return tuple(item.strip() for item in value.split(",") if item.strip())
+        return value
+
+    @field_validator("custom_vocabulary", mode="before")
+    @classmethod
+    def _json_list(cls, value: Any) -> Any:
+        # `-c 'custom_vocabulary=[{"phrase": "Contoso"}]'` arrives as one string; cdk.json gives the list itself.
+        if isinstance(value, str):
+            try:
+                return json.loads(value) if value.strip() else ()
+            except json.JSONDecodeError as err:
+                raise ValueError(f"must be a JSON list of {{phrase, soundsLike}} objects ({err})") from err
         return value
 
     @field_validator("private_subnet_ids", "public_subnet_ids")
@@ -540,6 +566,31 @@ class DeploymentConfig(BaseModel):
         if self.vpc_interface_endpoints:
             raise ValueError("vpc_interface_endpoints applies to the VPC this stack creates, not to vpc_id")
         return self
+
+    @field_validator("gateway_languages", mode="before")
+    @classmethod
+    def _language_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(item.strip() for item in value.split(",") if item.strip()) or None
+        return value
+
+    @model_validator(mode="after")
+    def _languages(self) -> Self:
+        if self.gateway_languages is None:
+            return self
+        if not self.gateway_engine.startswith("dir:"):
+            raise ValueError("gateway_languages is only for gateway_engine dir:/...; tiny.en and base derive theirs")
+        unknown = sorted(set(self.gateway_languages) - {*MULTILINGUAL, AUTO})
+        if unknown:
+            raise ValueError(f"gateway_languages: {', '.join(unknown)} not among {', '.join((*MULTILINGUAL, AUTO))}")
+        return self
+
+    @property
+    def supported_languages(self) -> tuple[str, ...]:
+        """The Start `language` values this deployment accepts (the API's and the gateway's SUPPORTED_LANGUAGES)."""
+        if self.gateway_engine.startswith("dir:"):
+            return self.gateway_languages or accepted_languages(multilingual=False)
+        return accepted_languages(multilingual=self.gateway_engine == "base")
 
     @model_validator(mode="after")
     def _kvs_access(self) -> Self:

@@ -9,7 +9,13 @@ import uuid
 from typing import Any
 
 from connect_transcribe.models.api import Role
-from connect_transcribe.models.utterance import TokenOut, UtteranceMessage, utterance_id
+from connect_transcribe.models.utterance import (
+    InterimMessage,
+    TokenOut,
+    UtteranceMessage,
+    UtteranceTimings,
+    utterance_id,
+)
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:utterances.fifo"
 
@@ -43,6 +49,15 @@ def utterance(
     return UtteranceMessage(**fields)
 
 
+def interim(
+    sequence: int = 1, revision: int = 1, *, enqueued_at_ms: int | None = None, **overrides: Any
+) -> InterimMessage:
+    """The open utterance `sequence` as heard so far, as the media gateway enqueues it."""
+    final = utterance(sequence, text=overrides.pop("text", "my card number is"), **overrides)
+    timings = UtteranceTimings(enqueued_at_ms=enqueued_at_ms if enqueued_at_ms is not None else final.published_at_ms)
+    return InterimMessage(**final.model_dump(exclude={"timings"}), revision=revision, timings=timings)
+
+
 def with_tokens(message: UtteranceMessage) -> UtteranceMessage:
     tokens = (TokenOut(text="my", start_ms=message.start_ms, end_ms=message.start_ms + 200, confidence=0.93),)
     return message.model_copy(update={"tokens": tokens})
@@ -53,7 +68,9 @@ def sqs_record(
 ) -> dict[str, Any]:
     raw = body if isinstance(body, str) else body.model_dump_json()
     group = group_id or (body.stream_id if isinstance(body, UtteranceMessage) else "unknown-group")
-    dedup = body.utterance_id if isinstance(body, UtteranceMessage) else str(uuid.uuid4())
+    dedup = str(uuid.uuid4())
+    if isinstance(body, UtteranceMessage):
+        dedup = body.idempotency_key if isinstance(body, InterimMessage) else body.utterance_id
     return {
         "messageId": message_id or str(uuid.uuid4()),
         "receiptHandle": f"handle-{uuid.uuid4()}",

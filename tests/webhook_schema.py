@@ -25,12 +25,18 @@ def _closed(node: Any) -> Any:
     return node
 
 
-# The committed document's transcript message: every body a test receiver gets must conform to it.
-TRANSCRIPT_SCHEMA = Draft202012Validator(
-    _closed(webhook_schema(json.loads((REPO / "docs/openapi.json").read_text()), "transcript"))
-)
+# The committed document's webhook messages, by type: every body a test receiver gets must conform to its own.
+_DOCUMENT = json.loads((REPO / "docs/openapi.json").read_text())
+SCHEMAS = {
+    name: Draft202012Validator(_closed(webhook_schema(_DOCUMENT, name)))
+    for name in ("transcript", "transcript-interim")
+}
 
 
 def schema_errors(body: Any) -> list[str]:
-    """Where `body` departs from the documented transcript message (empty: it conforms)."""
-    return [f"{error.json_path}: {error.message}" for error in TRANSCRIPT_SCHEMA.iter_errors(body)]
+    """Where `body` departs from the documented message of its `type` (empty: it conforms)."""
+    message_type = body.get("type") if isinstance(body, dict) else None
+    schema = SCHEMAS.get(message_type) if isinstance(message_type, str) else None
+    if schema is None:
+        return [f"$.type: {message_type!r} is not a documented webhook message type"]
+    return [f"{error.json_path}: {error.message}" for error in schema.iter_errors(body)]

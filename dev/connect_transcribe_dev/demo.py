@@ -45,11 +45,15 @@ def add_commands(commands: Any) -> None:
     demo.add_argument("--speed", type=float, default=1.0, help="playback speed (1 = real time)")
     demo.add_argument("--calls", type=int, default=1, help="concurrent calls")
     demo.add_argument("--webhook", help="deliver to this URL instead of the built-in receiver")
+    demo.add_argument(
+        "--interim", action="store_true", help="interim results: show each utterance as it is spoken, then its final"
+    )
     local = commands.add_parser("local", help="a long-running local stack: `local up`, `local play`")
     sub = local.add_subparsers(dest="local_command", required=True)
     up = sub.add_parser("up", help="start the local stack and keep it running until Ctrl-C")
     up.add_argument("--webhook", help="deliver to this URL instead of the built-in receiver")
     up.add_argument("--control-port", type=int, default=CONTROL_PORT)
+    up.add_argument("--interim", action="store_true", help="interim results for every call (INTERIM_RESULTS)")
     up.add_argument(
         "--json",
         action="store_true",
@@ -79,9 +83,10 @@ def run(args: argparse.Namespace) -> int:
     with stop_on_signals():
         try:
             if args.command == "demo":
-                return demo(args.call, speed=args.speed, calls=args.calls, webhook=args.webhook)
+                return demo(args.call, speed=args.speed, calls=args.calls, webhook=args.webhook, interim=args.interim)
             return up(
                 webhook=args.webhook,
+                interim=args.interim,
                 control_port=args.control_port,
                 as_json=args.json,
                 kvs_endpoint=args.kvs_endpoint,
@@ -130,38 +135,57 @@ def load_call(path: Path, out: TextIO = sys.stderr) -> tuple[bytes, bytes]:
 
 
 class Printer:
-    """Live transcript lines: participant coloured, audio times, and how long after the speech ended it arrived."""
+    """Live transcript lines: participant coloured, audio times, and how long after the speech ended it arrived.
+    Interims (transcript-interim) are shown as the utterance grows: on a terminal one live line, rewritten in place
+    and replaced by the final; otherwise a line each, marked with '~'."""
 
     def __init__(self, out: TextIO | None = None, speed: float = 1.0) -> None:
         self.out = out or sys.stdout
         self.speed = speed  # audio at `speed` x: audio time t is spoken t / speed after the call's start
         self.calls: dict[str, tuple[int, int]] = {}  # contact id -> (call number, audio start ms)
         self._lock = threading.Lock()
+        self._live = False  # a terminal's last line is an interim, without its newline yet
 
     def __call__(self, item: Received) -> None:
         body = item.body
+        interim = body.get("type") == "transcript-interim"
         number, start_ms = self.calls.get(body["externalConversationId"], (0, 0))
         response = body["autotranscribeResponse"]
         role = body["sender"]["role"]
         lag = item.arrived_at * 1000 - (start_ms + response["end"] / self.speed) if start_ms else None
-        colour = COLOURS.get(role, "") if self.out.isatty() else ""
+        tty = self.out.isatty()
+        colour = COLOURS.get(role, "") if tty else ""
         end = RESET if colour else ""
         call = f"call {number} " if len(self.calls) > 1 else ""
-        late = f" (+{lag / 1000:.2f} s after the speech ended)" if lag is not None else ""
+        if interim:
+            late = f" (+{lag / 1000:.2f} s)" if lag is not None else ""
+            mark = "~"
+        else:
+            late = f" (+{lag / 1000:.2f} s after the speech ended)" if lag is not None else ""
+            mark = ":"
+        line = (
+            f"{call}[{_clock(response['start'])}-{_clock(response['end'])}] {colour}{role:>8}{end}{late}{mark} "
+            f"{response['utterance'][0]['text']}"
+        )
         with self._lock:
-            print(
-                f"{call}[{_clock(response['start'])}-{_clock(response['end'])}] {colour}{role:>8}{end}{late}: "
-                f"{response['utterance'][0]['text']}",
-                file=self.out,
-                flush=True,
-            )
+            if tty and self._live:
+                self.out.write("\r\033[K")  # the interim on screen is superseded
+            if tty and interim:
+                self.out.write(line)
+                self._live = True
+            else:
+                self.out.write(line + "\n")
+                self._live = False
+            self.out.flush()
 
 
-def demo(call: Path, *, speed: float = 1.0, calls: int = 1, webhook: str | None = None) -> int:
+def demo(call: Path, *, speed: float = 1.0, calls: int = 1, webhook: str | None = None, interim: bool = False) -> int:
     customer, agent = load_call(call)
     printer = Printer(speed=speed or 1.0)
     print("starting the local stack (moto, local KVS, API, media gateway, webhook delivery)...", file=sys.stderr)
-    with LocalDeployment(webhook_url=webhook, on_transcript=printer, max_sessions=max(20, calls)) as stack:
+    with LocalDeployment(
+        webhook_url=webhook, on_transcript=printer, max_sessions=max(20, calls), interim_results=interim
+    ) as stack:
         _print_endpoints(stack.endpoints, sys.stdout)
         print(f"playing {call.name} x{calls} at {speed:g}x; transcripts as the webhook receives them:\n", flush=True)
         played: list[PlayedCall] = []
@@ -191,6 +215,7 @@ def up(
     *,
     webhook: str | None = None,
     control_port: int = CONTROL_PORT,
+    interim: bool = False,
     stop: threading.Event | None = None,
     as_json: bool = False,
     kvs_endpoint: str | None = None,
@@ -203,7 +228,11 @@ def up(
     printer = Printer(out=out)
     worker_log = worker_log or _new_worker_log()
     with LocalDeployment(
-        webhook_url=webhook, on_transcript=printer, kvs_endpoint=kvs_endpoint, worker_log=worker_log
+        webhook_url=webhook,
+        on_transcript=printer,
+        kvs_endpoint=kvs_endpoint,
+        worker_log=worker_log,
+        interim_results=interim,
     ) as stack:
         endpoints = stack.endpoints.model_copy(update={"control_url": f"http://127.0.0.1:{control_port}"})
         control = _control_server(stack, printer, endpoints, control_port)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import json
 import logging
 import os
 import shutil
@@ -34,6 +35,7 @@ from connect_transcribe.api.feed_routes import build_feed_app
 from connect_transcribe.models.session import SessionState
 from connect_transcribe.settings import ExportSettings, FeedApiSettings
 from connect_transcribe.speech.threads import pin_math_threads
+from connect_transcribe.speech.weights import accepted_languages
 from connect_transcribe.wiring import exporter
 
 from connect_transcribe_dev.api_gateway import LocalApiGateway
@@ -169,9 +171,12 @@ class LocalDeployment:
         on_transcript: Callable[[Received], None] | None = None,
         worker_log: Path | None = None,
         kvs_endpoint: str | None = None,
+        interim_results: bool = False,
     ) -> None:
         """`kvs_endpoint`: None for the bundled local KVS server (the only one calls can be played into), another
-        KVS-compatible endpoint's URL, or "aws" for the real KVS of the developer's credentials and region."""
+        KVS-compatible endpoint's URL, or "aws" for the real KVS of the developer's credentials and region.
+        `interim_results`: the API's deployment default (INTERIM_RESULTS) for starts that do not say."""
+        self.interim_results = interim_results
         self.kvs_endpoint = None if kvs_endpoint is None else _valid_kvs_endpoint(kvs_endpoint)
         self.region = REGION  # "aws" mode: the developer's, set at start
         self.webhook_url = webhook_url
@@ -246,6 +251,11 @@ class LocalDeployment:
                 "WEBHOOK_URL": webhook,
                 "WEBHOOK_SECRET_ARN": r.webhook_secret_arn,
                 "WEBHOOK_SIGNING": "true",
+                "INTERIM_RESULTS": "true" if self.interim_results else "false",
+                # the worker's engine (ENGINE, default tiny.en) decides which start languages the API accepts
+                "SUPPORTED_LANGUAGES": json.dumps(
+                    list(accepted_languages(multilingual=os.environ.get("ENGINE", "tiny.en") != "tiny.en"))
+                ),
                 "WEBHOOK_ALLOW_HTTP": "true" if webhook.startswith("http://") else "false",
                 "WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
                 "DELIVERY_DLQ_URL": r.utterances_dlq_url,

@@ -1,5 +1,6 @@
 """A webhook receiver on loopback for local mode and end-to-end tests: records every transcript POST with its
-arrival time, verifies the signature, de-duplicates on utteranceId, and can be taken down and brought back."""
+arrival time, verifies the signature, de-duplicates on utteranceId (transcript-interim messages, which share their
+final's utteranceId, on their Idempotency-Key), and can be taken down and brought back."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class WebhookReceiver:
     on_transcript: Callable[[Received], None] | None = None
     port: int = 0
     received: list[Received] = field(default_factory=list)  # unique utterances, in arrival order
+    interims: list[Received] = field(default_factory=list)  # unique transcript-interim messages, in arrival order
     duplicates: int = 0
     refused: int = 0
 
@@ -96,12 +98,14 @@ class WebhookReceiver:
             if not signature_ok:
                 return 401
         item = Received(body, headers, time.time(), signature_ok)
+        interim = body.get("type") == "transcript-interim"
+        key = f"{body.get('utteranceId')}/interim/{body.get('revision')}" if interim else body.get("utteranceId")
         with self._lock:
-            if body.get("utteranceId") in self._seen:
+            if key in self._seen:
                 self.duplicates += 1
                 return 200  # a repeat: acknowledge, keep the first
-            self._seen.add(body.get("utteranceId"))
-            self.received.append(item)
+            self._seen.add(key)
+            (self.interims if interim else self.received).append(item)
         if self.on_transcript is not None:
             self.on_transcript(item)
         return 200

@@ -8,7 +8,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from connect_transcribe.delivery.deliver import DeliveryRecord, WebhookDelivery
+from connect_transcribe.delivery.deliver import DeliveryRecord, WebhookDelivery, superseded
 from connect_transcribe.observability import logger, metrics, tracer
 from connect_transcribe.settings import WebhookSettings
 from connect_transcribe.wiring import delivery as delivery_wiring
@@ -30,17 +30,14 @@ def delivery() -> WebhookDelivery:
     return delivery_wiring.webhook_delivery(settings())
 
 
-def deliver_record(record: SQSRecord, lambda_context: LambdaContext) -> None:
+def delivery_record(record: SQSRecord) -> DeliveryRecord:
     sent = record.attributes.sent_timestamp
-    delivery().deliver(
-        DeliveryRecord(
-            message_id=record.message_id,
-            body=record.body,
-            receive_count=int(record.attributes.approximate_receive_count or 1),
-            group_id=record.attributes.message_group_id,
-            sent_at_ms=int(sent) if sent else None,
-        ),
-        remaining_s=lambda_context.get_remaining_time_in_millis() / 1000,
+    return DeliveryRecord(
+        message_id=record.message_id,
+        body=record.body,
+        receive_count=int(record.attributes.approximate_receive_count or 1),
+        group_id=record.attributes.message_group_id,
+        sent_at_ms=int(sent) if sent else None,
     )
 
 
@@ -48,4 +45,14 @@ def deliver_record(record: SQSRecord, lambda_context: LambdaContext) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # interims that a later record of the batch supersedes are dropped unsent (their final is not delayed by them)
+    skip = superseded([delivery_record(SQSRecord(raw)) for raw in event.get("Records", [])])
+
+    def deliver_record(record: SQSRecord, lambda_context: LambdaContext) -> None:
+        delivery().deliver(
+            delivery_record(record),
+            remaining_s=lambda_context.get_remaining_time_in_millis() / 1000,
+            superseded=record.message_id in skip,
+        )
+
     return dict(process_partial_response(event, deliver_record, processor, context))

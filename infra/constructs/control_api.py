@@ -121,6 +121,9 @@ class ControlApi(Construct):
                 max_body_bytes=str(config.api_max_body_bytes),
                 recordings_bucket=recordings.bucket.bucket_name,
                 recording_link_seconds=str(config.recording_link_seconds),
+                # a JSON list (pydantic-settings' format for a tuple), derived from gateway_engine
+                supported_languages=json.dumps(list(config.supported_languages)),
+                interim_results="true" if config.interim_results else None,
             ),
         )
         # Includes dynamodb:Query, which the messages route reads a conversation with.

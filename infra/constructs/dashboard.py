@@ -170,6 +170,8 @@ class OperationsDashboard(Construct):
                     self._function("WebhookFailed", "Sum", label="failed: dead-lettered (WebhookDeliveriesFailing)"),
                     self._function("WebhookRetried", "Sum", label="retried"),
                     self._function("WebhookDeferred", "Sum", label="deferred to a later receive"),
+                    self._function("InterimsDelivered", "Sum", label="interims delivered"),
+                    self._function("InterimsDropped", "Sum", label="interims dropped (perishable: failed, stale)"),
                 ],
                 left_y_axis=cloudwatch.YAxisProps(min=0),
                 width=8,

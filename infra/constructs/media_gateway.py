@@ -6,6 +6,8 @@ follows the active sessions per task (EMF metric) and adds tasks fast when jobs 
 
 from __future__ import annotations
 
+import json
+
 from aws_cdk import ArnFormat, Duration, Size, Stack
 from aws_cdk import aws_applicationautoscaling as autoscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -17,6 +19,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
+from connect_transcribe.models.vocabulary import VocabularyEntry
 from connect_transcribe.settings import GatewaySettings, environment
 from constructs import Construct
 
@@ -78,6 +81,13 @@ def kvs_stream_name_pattern(prefix: str) -> str:
     Without a prefix, any stream Connect names (with or without a prefix) matches.
     """
     return f"{prefix}-connect-*-contact-*" if prefix else "*connect-*-contact-*"
+
+
+def vocabulary_json(entries: tuple[VocabularyEntry, ...]) -> str | None:
+    """CUSTOM_VOCABULARY as GatewaySettings reads it (a JSON array in the wire shape); None (left out) when empty."""
+    if not entries:
+        return None
+    return json.dumps([e.model_dump(mode="json", by_alias=True) for e in entries], separators=(",", ":"))
 
 
 def capacity_provider_strategies(config: DeploymentConfig) -> list[ecs.CapacityProviderStrategy] | None:
@@ -278,11 +288,14 @@ class MediaGateway(Construct):
             utterances_queue_url=utterances_queue.queue_url,
             max_sessions=str(config.gateway_max_sessions_per_task),
             engine=config.gateway_engine,
+            supported_languages=json.dumps(list(config.supported_languages)),
             decode_workers=str(config.gateway_vcpus),
             lease_seconds=str(config.gateway_lease_seconds),
             end_of_stream_seconds=str(config.gateway_end_of_stream_seconds),
             retention_days=str(config.retention_days),
             recordings_bucket=recordings.bucket.bucket_name,
+            custom_vocabulary=vocabulary_json(config.custom_vocabulary),
+            interim_every_ms=None if config.interim_every_ms == 500 else str(config.interim_every_ms),
         )
         # Cross-account KVS access only (None leaves them out).
         kvs = environment(GatewaySettings, kvs_role_arn=config.kvs_role_arn, kvs_external_id=config.kvs_external_id)

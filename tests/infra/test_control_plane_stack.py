@@ -232,6 +232,7 @@ def test_api_function_environment_and_grants(default_synth):
         "SESSIONS_QUEUE_URL": {"Ref": queue_id},
         "RETENTION_DAYS": "7",
         "MAX_BODY_BYTES": "16384",
+        "SUPPORTED_LANGUAGES": json.dumps(["en-US", "en-GB", "en-AU", "en-CA", "en-IE", "en-IN", "en-NZ", "en-ZA"]),
         "RECORDINGS_BUCKET": {"Ref": recordings_id},
         "RECORDING_LINK_SECONDS": "900",
         "POWERTOOLS_SERVICE_NAME": "connect-transcribe",

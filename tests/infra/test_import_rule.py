@@ -23,6 +23,11 @@ INFRA_MAY_IMPORT = (
     "connect_transcribe.settings",
     "connect_transcribe.models.enums",
     "connect_transcribe.models.recording",
+    # The deployment's custom_vocabulary is validated by the Start API's own entry model (pydantic, no I/O).
+    "connect_transcribe.models.vocabulary",
+    # The Start languages each engine accepts (infra derives SUPPORTED_LANGUAGES from gateway_engine); the module
+    # imports only the standard library.
+    "connect_transcribe.speech.weights",
 )
 FEATURES = ("models", "control", "media", "speech", "gateway", "delivery", "export")
 # (file relative to the runtime package, imported module): exceptions, each with its reason.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,7 @@ def test_environment_is_the_worker_contract_without_secrets(default_synth):
         "UTTERANCES_QUEUE_URL": {"Ref": logical_id(template, "AWS::SQS::Queue", "UtterancesQueue")},
         "MAX_SESSIONS": "12",
         "ENGINE": "tiny.en",
+        "SUPPORTED_LANGUAGES": json.dumps(["en-US", "en-GB", "en-AU", "en-CA", "en-IE", "en-IN", "en-NZ", "en-ZA"]),
         "DECODE_WORKERS": "2",
         "LEASE_SECONDS": "20",
         "END_OF_STREAM_SECONDS": "10",

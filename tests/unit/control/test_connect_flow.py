@@ -114,6 +114,13 @@ def test_flow_parameters_override_transcription_defaults() -> None:
     )
 
 
+def test_interim_results_follow_the_flow_or_else_the_api_default() -> None:
+    asked = parse_event(connect_event(parameters={"agentId": "a"}, attributes={"interimResults": "true"}))
+    unsaid = parse_event(connect_event(parameters={"agentId": "a"}))
+    assert start_request(asked, DEFAULTS)["autotranscribeParams"]["interimResults"] is True
+    assert "interimResults" not in start_request(unsaid, DEFAULTS)["autotranscribeParams"]
+
+
 def test_missing_stream_arn_explains_where_the_block_belongs() -> None:
     with pytest.raises(FlowInputError, match="place this block after 'Start media streaming'"):
         start_request(parse_event(connect_event(stream_arn=None)), DEFAULTS)

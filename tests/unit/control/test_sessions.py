@@ -238,3 +238,20 @@ def test_create_race_surfaces_as_already_exists_in_the_store(store, service) -> 
     conv = store.get("contact-1")
     with pytest.raises(AlreadyExists):
         store.create(conv, [])
+
+
+def test_interim_results_left_out_take_the_deployment_default_and_a_resume_never_conflicts(store, queue, clock) -> None:
+    with_interims = SessionService(store, queue, clock, CountingIds(), SessionPolicy(interim_results=True))
+    start(with_interims, "c-default")
+    start(with_interims, "c-off", autotranscribeParams={"interimResults": False})
+    assert store.get("c-default").settings.interim_results is True
+    assert store.get("c-off").settings.interim_results is False
+    assert [job.settings.interim_results for job in queue.jobs] == [True, False]
+
+    # a later start that leaves it out resumes as started, whatever the deployment's default is now
+    without = SessionService(store, queue, clock, CountingIds(), SessionPolicy(interim_results=False))
+    stop(without, "c-default")
+    start(without, "c-default")
+    assert store.get("c-default").settings.interim_results is True
+    with pytest.raises(ConflictingRequest, match="autotranscribeParams.interimResults"):
+        start(without, "c-default", autotranscribeParams={"interimResults": False})

@@ -24,7 +24,7 @@ from connect_transcribe.models.session import (
     StartSelector,
     StreamRecord,
 )
-from connect_transcribe.models.utterance import UtteranceMessage
+from connect_transcribe.models.utterance import InterimMessage, UtteranceMessage
 from connect_transcribe_dev.kvs_producer import KvsProducer
 from connect_transcribe_dev.kvs_store import LocalStream
 
@@ -150,6 +150,9 @@ class Sink:
     def __init__(self, before: Callable[[UtteranceMessage], None] = lambda m: None) -> None:
         self.before = before
         self.published: list[UtteranceMessage] = []
+        self.interims: list[InterimMessage] = []
+        self.log: list[UtteranceMessage] = []  # finals and interims, in the order they were published
+        self.fail_interims = False
         self.attempts = 0
         self._lock = threading.Lock()
 
@@ -159,15 +162,24 @@ class Sink:
         self.before(message)
         with self._lock:
             self.published.append(message)
+            self.log.append(message)
+
+    def publish_interim(self, message: InterimMessage) -> None:
+        if self.fail_interims:
+            raise ConnectionError("queue unavailable")
+        with self._lock:
+            self.interims.append(message)
+            self.log.append(message)
 
     def of(self, guid: str) -> list[UtteranceMessage]:
         with self._lock:
             return [m for m in self.published if m.guid == guid]
 
 
-def job(guid: str) -> SessionJob:
+def job(guid: str, params: AutotranscribeParams | None = None) -> SessionJob:
     return session_job(
         guid,
+        settings=params,
         stream_arn=ARN,
         streams=((f"{guid}-customer", "cust-1"), (f"{guid}-agent", "agent-1")),
         enqueued_at_ms=START_MS,
@@ -184,10 +196,19 @@ SETTINGS = SessionSettings(
 class Run:
     """One session on its own thread, as the worker runs it."""
 
-    def __init__(self, guid: str, engine: FakeEngine, sink: Sink, *, pace_s: float = 0.0, **deps: Any) -> None:
+    def __init__(
+        self,
+        guid: str,
+        engine: FakeEngine,
+        sink: Sink,
+        *,
+        pace_s: float = 0.0,
+        params: AutotranscribeParams | None = None,
+        **deps: Any,
+    ) -> None:
         self.leases, self.metrics = FakeLeases(), ListMetrics()
         self.session = Session(
-            job(guid),
+            job(guid, params),
             SessionDeps(
                 worker_id="worker-1",
                 leases=self.leases,

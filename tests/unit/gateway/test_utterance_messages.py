@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from connect_transcribe.control.message_history import to_wire
 from connect_transcribe.delivery.body import body_bytes
 from connect_transcribe.export.rows import feed_row
 from connect_transcribe.gateway.redaction import Redactor
-from connect_transcribe.gateway.utterance_messages import build_message
+from connect_transcribe.gateway.utterance_messages import build_interim, build_message
 from connect_transcribe.models.api import AutotranscribeParams, Role
 from connect_transcribe.models.enums import RedactionOutput
 from connect_transcribe.models.session import SessionJob
 from connect_transcribe.models.utterance import UtteranceMessage, UtteranceTimings, utterance_id
+from connect_transcribe.speech.interim import Interim
 from connect_transcribe.speech.recognizer import Timings, Token, Utterance
 
 from tests.factories import session_job
@@ -129,3 +131,24 @@ def test_a_message_published_before_timings_existed_still_parses() -> None:
     del old["timings"]
     parsed = UtteranceMessage.model_validate_json(json.dumps(old))
     assert parsed.timings is None and parsed.sequence == 3
+
+
+def test_the_message_carries_the_conversations_tag_or_with_auto_the_detected_language() -> None:
+    redacted = Redactor().output("hola", RedactionOutput.REDACTED)
+    spanish = replace(utterance(), language="es")
+    fixed = build_message(job(language="es-US"), Role.CUSTOMER, spanish, redacted, origin_ms=0, now_ms=0)
+    auto = build_message(job(language="auto"), Role.CUSTOMER, spanish, redacted, origin_ms=0, now_ms=0)
+    undecided = build_message(job(language="auto"), Role.CUSTOMER, utterance(), redacted, origin_ms=0, now_ms=0)
+    assert (fixed.language, auto.language, undecided.language) == ("es-US", "es", "auto")
+
+
+def test_an_interim_message_is_its_finals_id_with_a_revision_and_no_tokens() -> None:
+    interim = Interim(sequence=3, revision=2, start_ms=1000, end_ms=1800, text="my card is")
+    text = Redactor().output(interim.text, RedactionOutput.REDACTED)
+    message = build_interim(job(detailed_token=True), Role.AGENT, interim, text, origin_ms=5_000, now_ms=9_000)
+    assert message.utterance_id == utterance_id("contact-1", "s-agent", 3)
+    assert (message.revision, message.sequence, message.tokens) == (2, 3, None)
+    assert message.audio_timestamp_ms == 6_800 and message.idempotency_key.endswith("/interim/2")
+    body = json.loads(body_bytes(message))
+    assert body["type"] == "transcript-interim" and body["revision"] == 2
+    assert "tokens" not in body["autotranscribeResponse"]["utterance"][0]

@@ -7,12 +7,14 @@ from __future__ import annotations
 import math
 import struct
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 from connect_transcribe.speech.endpointer import EndpointSettings
+from connect_transcribe.speech.interim import OnInterim
 from connect_transcribe.speech.ports import StreamOptions
 from connect_transcribe.speech.recognizer import OnUtterance, StreamRecognizer
 from connect_transcribe.speech.vad import WINDOW
@@ -154,9 +156,12 @@ class FakeEngine:
     """The SpeechEngine interface over real StreamRecognizers with FakeVad and FakeDecoder, sharing one decode
     pool as the real engine does (one worker by default: the pool every session on a task competes for)."""
 
-    def __init__(self, *, workers: int = 1, decoder: FakeDecoder | None = None) -> None:
+    def __init__(
+        self, *, workers: int = 1, decoder: FakeDecoder | None = None, clock: Callable[[], float] = time.perf_counter
+    ) -> None:
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fake-decode")
         self.decoder = decoder or FakeDecoder()
+        self.clock = clock
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -165,7 +170,9 @@ class FakeEngine:
     def check_language(self, language: str) -> None:
         pass
 
-    def stream(self, options: StreamOptions, on_utterance: OnUtterance) -> StreamRecognizer:
+    def stream(
+        self, options: StreamOptions, on_utterance: OnUtterance, on_interim: OnInterim | None = None
+    ) -> StreamRecognizer:
         return StreamRecognizer(
             vad=FakeVad(),  # type: ignore[arg-type]
             decoder=self.decoder,  # type: ignore[arg-type]
@@ -178,6 +185,8 @@ class FakeEngine:
             context=options.context,
             floor=options.floor_samples,
             context_filter=options.context_filter,
+            on_interim=on_interim if options.interim_results else None,
+            clock=self.clock,
         )
 
     def close(self) -> None:

@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, HttpUrl, model_vali
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from connect_transcribe.models.enums import ApiAuthMode, ContactIdSource, RedactionOutput, WebhookAuthMode
+from connect_transcribe.models.vocabulary import CustomVocabulary
 
 
 def env_name(model: type[BaseSettings], field: str) -> str:
@@ -41,6 +42,8 @@ class ApiSettings(BaseSettings):
     sessions_queue_url: str = Field(validation_alias="SESSIONS_QUEUE_URL")
     retention_days: int = Field(default=7, ge=1, le=3650, validation_alias="RETENTION_DAYS")
     max_body_bytes: int = Field(default=16_384, ge=1024, validation_alias="MAX_BODY_BYTES")
+    # transcript-interim messages for starts that do not set autotranscribeParams.interimResults
+    interim_results: bool = Field(default=False, validation_alias="INTERIM_RESULTS")
     supported_languages: tuple[str, ...] = Field(
         default=("en-US", "en-GB", "en-AU", "en-CA", "en-IE", "en-IN", "en-NZ", "en-ZA"),
         validation_alias="SUPPORTED_LANGUAGES",
@@ -106,6 +109,8 @@ class GatewaySettings(BaseSettings):
     utterances_queue_url: str = Field(validation_alias="UTTERANCES_QUEUE_URL")
     max_sessions: int = Field(default=12, ge=1, le=500, validation_alias="MAX_SESSIONS")
     engine: str = Field(default="tiny.en", validation_alias="ENGINE")
+    # at most one interim transcript per stream this often (conversations with interimResults)
+    interim_every_ms: int = Field(default=500, ge=500, le=5000, validation_alias="INTERIM_EVERY_MS")
     decode_workers: int | None = Field(default=None, ge=1, validation_alias="DECODE_WORKERS")
     kvs_role_arn: str | None = Field(default=None, validation_alias="KVS_ROLE_ARN")
     kvs_external_id: str | None = Field(default=None, validation_alias="KVS_EXTERNAL_ID")
@@ -118,8 +123,14 @@ class GatewaySettings(BaseSettings):
     end_of_stream_seconds: float = Field(default=10.0, gt=0, validation_alias="END_OF_STREAM_SECONDS")
     retention_days: int = Field(default=7, ge=1, le=3650, validation_alias="RETENTION_DAYS")
     worker_id: str | None = Field(default=None, validation_alias="WORKER_ID")
+    # The Start languages the deployment accepts (JSON list, as the API's); language "auto" detects among these only.
+    # Unset: every language the engine has.
+    supported_languages: tuple[str, ...] | None = Field(default=None, validation_alias="SUPPORTED_LANGUAGES")
     # where calls with audioRecordingAllowed are recorded (models/recording.py has the key layout); unset: not recorded
     recordings_bucket: str | None = Field(default=None, validation_alias="RECORDINGS_BUCKET")
+    # the deployment's custom vocabulary, JSON [{"phrase", "soundsLike"}] (models/vocabulary.py): every stream's,
+    # after the start's own autotranscribeParams.customVocabulary. Unset: none.
+    custom_vocabulary: CustomVocabulary = Field(default=(), validation_alias="CUSTOM_VOCABULARY")
 
 
 class GatewayHealthSettings(BaseSettings):

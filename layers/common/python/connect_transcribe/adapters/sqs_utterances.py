@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from connect_transcribe.gateway.ports import MessageStore
-from connect_transcribe.models.utterance import UtteranceMessage
+from connect_transcribe.models.utterance import InterimMessage, UtteranceMessage
 
 
 def _epoch_ms() -> int:
@@ -35,7 +35,9 @@ class SqsUtteranceQueue:
             },
         }
         if self._fifo:  # FIFO de-duplicates a replayed utterance within 5 minutes; receivers use utteranceId beyond
-            args |= {"MessageGroupId": message.stream_id, "MessageDeduplicationId": message.utterance_id}
+            # an interim shares its stream's group, so it is delivered before its final and never after it
+            dedup = message.idempotency_key if isinstance(message, InterimMessage) else message.utterance_id
+            args |= {"MessageGroupId": message.stream_id, "MessageDeduplicationId": dedup}
         self._sqs.send_message(**args)
 
 
@@ -48,4 +50,7 @@ class StoreAndEnqueue:
 
     def publish(self, message: UtteranceMessage) -> None:
         self._store.put_message(message)
+        self._queue.send(message)
+
+    def publish_interim(self, message: InterimMessage) -> None:
         self._queue.send(message)

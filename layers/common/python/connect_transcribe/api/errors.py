@@ -17,7 +17,7 @@ def describe_validation_error(exc: ValidationError) -> str:
     """One line per problem, each naming the field by its wire path (e.g. amazonConnectParams.streamArn)."""
     parts = []
     for err in exc.errors(include_url=False):
-        path = ".".join(str(p) for p in err["loc"]) or "body"
+        path = wire_path(err["loc"])
         message = err["msg"]
         for prefix in _PYDANTIC_PREFIXES:
             message = message.removeprefix(prefix)
@@ -27,6 +27,14 @@ def describe_validation_error(exc: ValidationError) -> str:
             message = "is not a recognised field"
         parts.append(f"{path}: {message}")
     return "; ".join(parts)
+
+
+def wire_path(loc: tuple[int | str, ...]) -> str:
+    """("autotranscribeParams", "customVocabulary", 3, "phrase") -> autotranscribeParams.customVocabulary[3].phrase"""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "body"
 
 
 def error_response(app: APIGatewayRestResolver, error: ApiError) -> Response:

@@ -62,7 +62,7 @@ from connect_transcribe.models.feed_api import (
     VersionsResponse,
 )
 from connect_transcribe.models.message_history import MessagesQuery, MessagesResponse
-from connect_transcribe.models.webhook import WebhookBody
+from connect_transcribe.models.webhook import WebhookBody, WebhookInterimBody
 
 OPENAPI_VERSION = "3.1.0"
 REF = "#/components/schemas/{model}"
@@ -87,10 +87,13 @@ _RETRY_AFTER = {
     "schema": {"type": "string", "pattern": r"^\d+$"},
 }
 
-# The webhook message types receivers get, by the body's `type`. One more message kind (e.g. transcript-interim) is
-# one more entry: its model becomes a component schema and a webhook of the document.
-WEBHOOK_MESSAGES: dict[str, type[BaseModel]] = {"transcript": WebhookBody}
-WEBHOOK_SCHEMA_NAMES: dict[str, str] = {"transcript": "WebhookTranscript"}
+# The webhook message types receivers get, by the body's `type`. One more message kind is one more entry: its model
+# becomes a component schema and a webhook of the document.
+WEBHOOK_MESSAGES: dict[str, type[BaseModel]] = {"transcript": WebhookBody, "transcript-interim": WebhookInterimBody}
+WEBHOOK_SCHEMA_NAMES: dict[str, str] = {
+    "transcript": "WebhookTranscript",
+    "transcript-interim": "WebhookTranscriptInterim",
+}
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ PARAM_LANGUAGE = "language"
 PARAM_REDACTION = "redactionOutput"
 PARAM_DETAILED_TOKEN = "detailedToken"  # noqa: S105 - a parameter name, not a secret
 PARAM_AUDIO_RECORDING = "audioRecordingAllowed"
+PARAM_INTERIM = "interimResults"  # unset: the API's deployment default (interim_results)
 # Metrics (the stack alarms on FLOW_FAILED_METRIC: these functions never raise, so Lambda Errors stays 0).
 FLOW_REQUEST_METRIC = "FlowRequest"
 FLOW_FAILED_METRIC = "FlowRequestFailed"
@@ -111,17 +112,21 @@ def start_request(event: ContactFlowEvent, defaults: FlowDefaults) -> dict[str, 
     if data.initial_contact_id and data.initial_contact_id != guid:
         # A later leg of a transferred call: the API links it to the first contact (README, After-call API).
         selector = {**selector, "initialContactId": data.initial_contact_id}
+    params: dict[str, Any] = {
+        "language": _lookup(event, PARAM_LANGUAGE) or defaults.language,
+        "redactionOutput": _lookup(event, PARAM_REDACTION) or defaults.redaction_output,
+        "detailedToken": _flag(_lookup(event, PARAM_DETAILED_TOKEN), defaults.detailed_token),
+        "audioRecordingAllowed": _flag(_lookup(event, PARAM_AUDIO_RECORDING), False),
+    }
+    interim = _lookup(event, PARAM_INTERIM)
+    if interim is not None:
+        params["interimResults"] = _flag(interim, False)
     return {
         "namespace": NAMESPACE,
         "guid": guid,
         "customerId": customer_id,
         "agentId": agent_id,
-        "autotranscribeParams": {
-            "language": _lookup(event, PARAM_LANGUAGE) or defaults.language,
-            "redactionOutput": _lookup(event, PARAM_REDACTION) or defaults.redaction_output,
-            "detailedToken": _flag(_lookup(event, PARAM_DETAILED_TOKEN), defaults.detailed_token),
-            "audioRecordingAllowed": _flag(_lookup(event, PARAM_AUDIO_RECORDING), False),
-        },
+        "autotranscribeParams": params,
         "amazonConnectParams": selector,
     }
 

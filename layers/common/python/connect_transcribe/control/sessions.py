@@ -18,6 +18,7 @@ from connect_transcribe.errors import (
     UnsupportedSetting,
 )
 from connect_transcribe.models.api import (
+    AutotranscribeParams,
     Participants,
     ParticipantStream,
     Role,
@@ -44,6 +45,7 @@ _ATTEMPTS = 5
 class SessionPolicy:
     retention_days: int = 7
     supported_languages: tuple[str, ...] = ("en-US",)
+    interim_results: bool = False  # for a start that does not say (autotranscribeParams.interimResults)
 
 
 class SessionService:
@@ -158,6 +160,12 @@ class SessionService:
 
     # -- steps -------------------------------------------------------------------------------
 
+    def _settings(self, params: AutotranscribeParams) -> AutotranscribeParams:
+        """A new conversation's settings: what the start said, the deployment's defaults for what it left out."""
+        if params.interim_results is None:
+            return params.model_copy(update={"interim_results": self._policy.interim_results})
+        return params
+
     def _start_once(self, request: StartStreamingRequest) -> Conversation:
         conv = self._store.get(request.guid)
         if conv is None:
@@ -204,7 +212,7 @@ class SessionService:
             start_selector=StartSelector(
                 type=params.start_selector_type, after_fragment_number=params.after_fragment_number
             ),
-            settings=request.autotranscribe_params,
+            settings=self._settings(request.autotranscribe_params),
             created_at_ms=now,
             updated_at_ms=now,
             active_since_ms=now,
@@ -303,10 +311,14 @@ def _check_same_initial_contact(conv: Conversation, request: StartStreamingReque
 
 
 def _check_settings_unchanged(conv: Conversation, request: StartStreamingRequest) -> None:
-    """Transcription settings are fixed at the first start (transcripts after the call reflect them)."""
+    """Transcription settings are fixed at the first start (transcripts after the call reflect them). An optional
+    setting a later start leaves out (None: interimResults, customVocabulary) means "as started", so a resume
+    after a deploy that changed the deployment's default is no conflict."""
     stored = conv.settings.model_dump(by_alias=True)
     asked = request.autotranscribe_params.model_dump(by_alias=True)
-    changed = _differences([(f"autotranscribeParams.{k}", stored[k], asked[k]) for k in stored])
+    changed = _differences(
+        [(f"autotranscribeParams.{k}", stored[k], asked[k]) for k in stored if asked.get(k) is not None]
+    )
     if changed:
         raise ConflictingRequest(
             f"{changed}: differs from the settings conversation {conv.guid!r} was started with; "

@@ -1,6 +1,8 @@
 """Deliver one utterances-queue record to the webhook: retry transient failures within a time budget, then
 either hand the record back to SQS (redelivered later, in order) or dead-letter it with its last error.
-Nothing is dropped: every record ends delivered, dead-lettered, or reported as a batch item failure."""
+Nothing final is dropped: every final ends delivered, dead-lettered, or reported as a batch item failure. Interims
+(transcript-interim) are perishable: one attempt, never retried, deferred or dead-lettered; one that fails, is too
+old, or has a newer revision or its final later in the same batch is dropped and counted (InterimsDropped)."""
 
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from connect_transcribe.delivery.ports import (
 from connect_transcribe.delivery.retry import RetryPolicy, is_retryable, is_success, retry_after_seconds
 from connect_transcribe.delivery.signing import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signature
 from connect_transcribe.delivery.ssrf import TargetPolicy
-from connect_transcribe.models.utterance import UtteranceMessage
+from connect_transcribe.models.utterance import InterimMessage, UtteranceMessage, queued_message
 from connect_transcribe.models.webhook import WebhookSecret
 from connect_transcribe.observability import logger
 
@@ -37,6 +39,9 @@ DEFERRED_METRIC = "WebhookDeferred"  # handed back to SQS for a later receive
 LATENCY_METRIC = "WebhookLatencyMs"  # SQS SentTimestamp -> the webhook's 2xx
 DELIVERY_METRIC = "DeliveryMs"  # the message's timings.enqueued_at_ms (stamped by the gateway) -> the webhook's 2xx
 END_TO_END_METRIC = "EndToEndMs"  # end of speech (audio_timestamp_ms, producer time) -> the webhook's 2xx
+INTERIMS_DELIVERED_METRIC = "InterimsDelivered"
+INTERIMS_DROPPED_METRIC = "InterimsDropped"
+INTERIM_LATENCY_METRIC = "InterimEndToEndMs"  # end of the audio an interim was decoded from -> the webhook's 2xx
 
 # An attempt with less time than this left cannot complete a TLS handshake and a POST: stop instead.
 MIN_ATTEMPT_S = 0.2
@@ -47,6 +52,7 @@ SAFETY_MARGIN_S = 1.5
 class DeliveryOutcome(StrEnum):
     DELIVERED = "delivered"
     DEAD_LETTERED = "dead_lettered"
+    DROPPED = "dropped"  # an interim: perishable
 
 
 class Deferred(Exception):
@@ -72,6 +78,8 @@ class DeliveryConfig:
     retry_budget_s: float = 20.0
     max_receives: int = 5
     signing: bool = False
+    interim_timeout_s: float = 2.0  # an interim's one attempt
+    interim_max_age_s: float = 10.0  # an interim enqueued longer ago than this is dropped unsent (a backlog)
 
 
 class WebhookDelivery:
@@ -98,15 +106,18 @@ class WebhookDelivery:
         self._clock = clock
         self._policy = policy or RetryPolicy()
 
-    def deliver(self, record: DeliveryRecord, remaining_s: float) -> DeliveryOutcome:
-        """`remaining_s`: the Lambda's remaining time. Raises Deferred to have SQS redeliver the record."""
+    def deliver(self, record: DeliveryRecord, remaining_s: float, *, superseded: bool = False) -> DeliveryOutcome:
+        """`remaining_s`: the Lambda's remaining time. Raises Deferred to have SQS redeliver the record.
+        `superseded`: a later record of the same batch supersedes this one if it is an interim (see superseded())."""
         started = self._clock.monotonic()
         hard_deadline = started + remaining_s - SAFETY_MARGIN_S  # every attempt ends by then
         retry_deadline = min(hard_deadline, started + self._config.retry_budget_s)  # no retry starts after
         try:
-            message = UtteranceMessage.model_validate_json(record.body)
+            message = queued_message(record.body)
         except ValidationError as exc:
             return self._dead_letter(record, None, Failure(f"invalid message body: {_summary(exc)}", True), 0)
+        if isinstance(message, InterimMessage):
+            return self._deliver_interim(message, hard_deadline, superseded=superseded)
 
         body = body_bytes(message)
         attempts = 0
@@ -142,6 +153,25 @@ class WebhookDelivery:
         )
         raise Deferred(failure.reason)
 
+    def _deliver_interim(self, message: InterimMessage, hard_deadline: float, *, superseded: bool) -> DeliveryOutcome:
+        """One attempt, within interim_timeout_s; whatever goes wrong, the interim is dropped, never retried."""
+        enqueued = message.timings.enqueued_at_ms if message.timings is not None else None
+        age_s = (self._clock.now().timestamp() * 1000 - (enqueued or message.published_at_ms)) / 1000
+        reason = "superseded" if superseded else ("stale" if age_s > self._config.interim_max_age_s else None)
+        failure: Failure | None = None
+        if reason is None:
+            deadline = min(hard_deadline, self._clock.monotonic() + self._config.interim_timeout_s)
+            failure = self._attempt(message, body_bytes(message), deadline)
+            if failure is None:
+                self._metrics.count(INTERIMS_DELIVERED_METRIC)
+                now_ms = self._clock.now().timestamp() * 1000
+                self._metrics.latency_ms(INTERIM_LATENCY_METRIC, max(0.0, now_ms - message.audio_timestamp_ms))
+                return DeliveryOutcome.DELIVERED
+            reason = "failed"
+        self._metrics.count(INTERIMS_DROPPED_METRIC)
+        logger.info("interim dropped", extra=_fields(message, failure, int(failure is not None), reason=reason))
+        return DeliveryOutcome.DROPPED
+
     def _attempt(self, message: UtteranceMessage, body: bytes, deadline: float) -> Failure | None:
         """One POST; None when the webhook accepted it."""
         try:
@@ -166,7 +196,8 @@ class WebhookDelivery:
 
     def _post(self, message: UtteranceMessage, body: bytes, deadline: float) -> HttpReply:
         self._targets.check_url(self._config.url)
-        headers = {"Content-Type": "application/json", IDEMPOTENCY_HEADER: message.utterance_id}
+        key = message.idempotency_key if isinstance(message, InterimMessage) else message.utterance_id
+        headers = {"Content-Type": "application/json", IDEMPOTENCY_HEADER: key}
         secret = self._secret()
         if self._config.signing:
             if not secret.signing_secret:
@@ -232,6 +263,25 @@ class WebhookDelivery:
         self._metrics.count(FAILED_METRIC)
         logger.error("webhook delivery failed; dead-lettered", extra=fields)
         return DeliveryOutcome.DEAD_LETTERED
+
+
+def superseded(records: list[DeliveryRecord]) -> set[str]:
+    """The message ids of interims in a batch that a later record of the same stream supersedes: its final, or a
+    higher revision of it. Sending them would only delay the final behind them."""
+    latest: dict[tuple[str, int], tuple[int, str]] = {}  # (stream, sequence) -> (revision, message id); final: inf
+    interims: list[tuple[tuple[str, int], int, str]] = []
+    for record in records:
+        try:
+            message = queued_message(record.body)
+        except ValidationError:
+            continue
+        key = (message.stream_id, message.sequence)
+        revision = message.revision if isinstance(message, InterimMessage) else 1 << 30
+        if isinstance(message, InterimMessage):
+            interims.append((key, revision, record.message_id))
+        if revision >= latest.get(key, (0, ""))[0]:
+            latest[key] = (revision, record.message_id)
+    return {message_id for key, revision, message_id in interims if latest[key][0] > revision}
 
 
 def _summary(exc: ValidationError) -> str:

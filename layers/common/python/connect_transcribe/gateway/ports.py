@@ -6,7 +6,7 @@ from typing import IO, Protocol
 
 from connect_transcribe.models.gateway import Checkpoint, Lease
 from connect_transcribe.models.session import Conversation, ReceivedJob, SessionJob, StreamRecord
-from connect_transcribe.models.utterance import UtteranceMessage
+from connect_transcribe.models.utterance import InterimMessage, UtteranceMessage
 
 
 class LeaseStore(Protocol):
@@ -47,6 +47,10 @@ class MessageStore(Protocol):
 class UtteranceSink(Protocol):
     def publish(self, message: UtteranceMessage) -> None:
         """Store and enqueue one utterance; idempotent on utterance_id. Raises on failure."""
+        ...
+
+    def publish_interim(self, message: InterimMessage) -> None:
+        """Enqueue one interim for delivery, behind the stream's earlier messages; never stored. Raises on failure."""
         ...
 
 

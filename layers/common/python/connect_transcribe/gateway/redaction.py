@@ -2,7 +2,10 @@
 
 Numbers are found whether written ("4111-1111 1111 1111") or spoken ("four one one one", "double
 five", "oh" for zero, "twenty one", "five hundred"), split across words, fillers ("uh") and the
-punctuation a speech engine inserts. Deterministic: the same text and policy give the same output.
+punctuation a speech engine inserts. Spanish, Portuguese, French and German number words are read too
+("cuatro uno uno uno", "cuatro mil ciento once", "quatre un un un", "vier eins eins"), without knowing the
+language: one table (FOREIGN) maps them to the English words they stand for. Deterministic: the same text and
+policy give the same output.
 """
 
 from __future__ import annotations
@@ -88,6 +91,159 @@ TENS = {
 }
 REPEATS = {"double": 2, "triple": 3}
 FILLERS = frozenset({"uh", "um", "er", "erm", "ah", "hmm", "mm", "uhm"})
+# Number words of the multilingual engine's other languages, as the English number words they stand for. Words
+# that are also ordinary words elsewhere are left out ("un", "una", "une", "ein", "eine": articles; Portuguese
+# "um" is an English filler; French "cent" is English money), or are numbers only next to another number
+# (AMBIGUOUS). Accented words are listed with and without their accents, as speech engines write either.
+_ES = {
+    "cero": "zero",
+    "uno": "one",
+    "dos": "two",
+    "tres": "three",
+    "cuatro": "four",
+    "cinco": "five",
+    "seis": "six",
+    "siete": "seven",
+    "ocho": "eight",
+    "nueve": "nine",
+    "diez": "ten",
+    "once": "eleven",
+    "doce": "twelve",
+    "trece": "thirteen",
+    "catorce": "fourteen",
+    "quince": "fifteen",
+    "dieciséis": "sixteen",
+    "diecisiete": "seventeen",
+    "dieciocho": "eighteen",
+    "diecinueve": "nineteen",
+    "veinte": "twenty",
+    "treinta": "thirty",
+    "cuarenta": "forty",
+    "cincuenta": "fifty",
+    "sesenta": "sixty",
+    "setenta": "seventy",
+    "ochenta": "eighty",
+    "noventa": "ninety",
+    "cien": "hundred",
+    "ciento": "hundred",
+    "mil": "thousand",
+    "veintiuno": "twenty one",
+    "veintiún": "twenty one",
+    "veintidós": "twenty two",
+    "veintitrés": "twenty three",
+    "veinticuatro": "twenty four",
+    "veinticinco": "twenty five",
+    "veintiséis": "twenty six",
+    "veintisiete": "twenty seven",
+    "veintiocho": "twenty eight",
+    "veintinueve": "twenty nine",
+    "doscientos": "two hundred",
+    "trescientos": "three hundred",
+    "cuatrocientos": "four hundred",
+    "quinientos": "five hundred",
+    "seiscientos": "six hundred",
+    "setecientos": "seven hundred",
+    "ochocientos": "eight hundred",
+    "novecientos": "nine hundred",
+}
+_PT = {
+    "dois": "two",
+    "duas": "two",
+    "três": "three",
+    "quatro": "four",
+    "sete": "seven",
+    "oito": "eight",
+    "nove": "nine",
+    "dez": "ten",
+    "onze": "eleven",
+    "doze": "twelve",
+    "treze": "thirteen",
+    "catorze": "fourteen",
+    "quatorze": "fourteen",
+    "quinze": "fifteen",
+    "dezesseis": "sixteen",
+    "dezessete": "seventeen",
+    "dezoito": "eighteen",
+    "dezenove": "nineteen",
+    "vinte": "twenty",
+    "trinta": "thirty",
+    "quarenta": "forty",
+    "cinquenta": "fifty",
+    "sessenta": "sixty",
+    "oitenta": "eighty",
+    "cem": "hundred",
+    "cento": "hundred",
+    "duzentos": "two hundred",
+    "trezentos": "three hundred",
+    "quatrocentos": "four hundred",
+    "quinhentos": "five hundred",
+    "seiscentos": "six hundred",
+    "setecentos": "seven hundred",
+    "oitocentos": "eight hundred",
+    "novecentos": "nine hundred",
+}
+_FR = {
+    "zéro": "zero",
+    "deux": "two",
+    "trois": "three",
+    "quatre": "four",
+    "cinq": "five",
+    "sept": "seven",
+    "huit": "eight",
+    "neuf": "nine",
+    "dix": "ten",
+    "douze": "twelve",
+    "treize": "thirteen",
+    "seize": "sixteen",
+    "vingt": "twenty",
+    "trente": "thirty",
+    "quarante": "forty",
+    "cinquante": "fifty",
+    "soixante": "sixty",
+    "mille": "thousand",
+}
+_DE = {
+    "null": "zero",
+    "eins": "one",
+    "zwei": "two",
+    "zwo": "two",
+    "drei": "three",
+    "vier": "four",
+    "fünf": "five",
+    "sechs": "six",
+    "sieben": "seven",
+    "acht": "eight",
+    "neun": "nine",
+    "zehn": "ten",
+    "elf": "eleven",
+    "zwölf": "twelve",
+    "zwanzig": "twenty",
+    "dreißig": "thirty",
+    "vierzig": "forty",
+    "fünfzig": "fifty",
+    "sechzig": "sixty",
+    "siebzig": "seventy",
+    "achtzig": "eighty",
+    "neunzig": "ninety",
+    "hundert": "hundred",
+    "tausend": "thousand",
+}
+
+
+def _unaccented(table: dict[str, str]) -> dict[str, str]:
+    plain = str.maketrans("áéíóúàâêôãõçüäöß", "aeiouaaeoaocuaos")
+    return {**{word.translate(plain): english for word, english in table.items()}, **table}
+
+
+FOREIGN: dict[str, tuple[str, ...]] = {
+    word: tuple(english.split())
+    for word, english in _unaccented({**_ES, **_PT, **_FR, **_DE}).items()
+    if word not in UNITS and word not in TEENS and word not in TENS  # "zero": already English
+}
+# Numbers only next to another number word or digit: ordinary words in English (or another language) otherwise.
+AMBIGUOUS = frozenset({"once", "elf", "seize", "null", "sept"})
+# "treinta y cuatro", "vinte e um", "vingt et un": inside a number, like a filler.
+CONNECTORS = frozenset({"y", "e", "et"})
 # Punctuation that may sit inside a written or transcribed number. ':' is left out so times stay times.
 JOINERS = frozenset("-.,/()")
 CURRENCY = frozenset("$€£¥")
@@ -160,7 +316,16 @@ class _Token:
     @property
     def is_number_word(self) -> bool:
         w = self.word
-        return w in UNITS or w in TEENS or w in TENS or w in REPEATS or w in ("hundred", "thousand")
+        return _is_english_number_word(w) or (w in FOREIGN and w not in AMBIGUOUS)
+
+    @property
+    def may_be_number_word(self) -> bool:
+        """A number word only next to another number (AMBIGUOUS, and "oh" for zero)."""
+        return self.word in AMBIGUOUS or self.word in ZERO_ALIASES
+
+
+def _is_english_number_word(w: str) -> bool:
+    return w in UNITS or w in TEENS or w in TENS or w in REPEATS or w in ("hundred", "thousand")
 
 
 def luhn_valid(digits: str) -> bool:
@@ -183,15 +348,20 @@ class _DigitReader:
         self._last_was_unit = False
 
     def feed(self, token: _Token) -> None:
-        w = token.word
-        unit = False
         if token.is_digits:
             text = token.text.lstrip("+")
             if self._repeat > 1 and len(text) == 1:
                 text *= self._repeat
             self._append(text)
             self._repeat = 1
-        elif w in REPEATS:
+            self._last_was_unit = False
+            return
+        for w in FOREIGN.get(token.word, (token.word,)):
+            self._word(w)
+
+    def _word(self, w: str) -> None:
+        unit = False
+        if w in REPEATS:
             self._repeat = REPEATS[w]
         elif w in UNITS:
             self._unit(UNITS[w])
@@ -299,15 +469,17 @@ def _groups(tokens: list[_Token]) -> list[tuple[list[_Token], _Token | None, _To
 
     for i, token in enumerate(tokens):
         following = tokens[i + 1] if i + 1 < len(tokens) else None
-        # "oh" is a zero only next to other digits; a lone "oh" is an interjection.
-        leading_zero = (
-            token.word in ZERO_ALIASES and following is not None and (following.is_number_word or following.is_digits)
+        # "oh" is a zero only next to other digits; a lone "oh" is an interjection. Likewise Spanish "once" (11).
+        leading = (
+            token.may_be_number_word
+            and following is not None
+            and (following.is_number_word or following.is_digits or following.word in AMBIGUOUS)
         )
-        if token.is_digits or token.is_number_word or (token.word in ZERO_ALIASES and current) or leading_zero:
+        if token.is_digits or token.is_number_word or (token.may_be_number_word and current) or leading:
             if not current:
                 before = tokens[i - 1] if i else None
             current.append(token)
-        elif current and (token.text in JOINERS or token.word in FILLERS):
+        elif current and (token.text in JOINERS or token.word in FILLERS or token.word in CONNECTORS):
             continue
         elif current:
             groups.append((current, before, token))
@@ -318,7 +490,8 @@ def _groups(tokens: list[_Token]) -> list[tuple[list[_Token], _Token | None, _To
 
 
 def _has_digit(text: str) -> bool:
-    return any(ch.isdigit() for ch in text) or text.lower().strip(".,") in UNITS
+    word = text.lower().strip(".,")
+    return any(ch.isdigit() for ch in text) or word in UNITS or (word in FOREIGN and word not in AMBIGUOUS)
 
 
 def _is_amount(before: _Token | None, after: _Token | None) -> bool:

@@ -9,7 +9,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from connect_transcribe.control.state_machine import Event
@@ -26,7 +26,7 @@ from connect_transcribe.gateway.ports import (
 from connect_transcribe.gateway.redaction import OutputText, Redactor
 from connect_transcribe.gateway.start_point import start_point
 from connect_transcribe.gateway.track import ParticipantTrack, StartRecognizer
-from connect_transcribe.gateway.utterance_messages import build_message
+from connect_transcribe.gateway.utterance_messages import build_interim, build_message
 from connect_transcribe.media.connect_stream import (
     AudioFrame,
     FragmentTagged,
@@ -41,8 +41,10 @@ from connect_transcribe.models.gateway import Checkpoint, StreamCheckpoint
 from connect_transcribe.models.session import SessionJob, SessionState, StreamRecord
 from connect_transcribe.models.utterance import UtteranceTimings
 from connect_transcribe.observability import logger
+from connect_transcribe.speech.interim import Interim
 from connect_transcribe.speech.ports import Recognizer, SpeechEngine, StreamOptions
 from connect_transcribe.speech.recognizer import Utterance
+from connect_transcribe.speech.vocabulary import terms_from
 
 _WORKING = frozenset({SessionState.STARTING, SessionState.STREAMING, SessionState.STOPPING})
 
@@ -55,6 +57,8 @@ FALLBACK_DECODE_METRIC = "FallbackDecodeMs"  # only for utterances whose beam-se
 PUBLISH_QUEUE_METRIC = "PublishQueueMs"
 REDACT_METRIC = "RedactMs"
 PUBLISH_METRIC = "PublishMs"  # the sink's publish (DynamoDB put + SQS send), retries included
+INTERIMS_PUBLISHED_METRIC = "InterimsPublished"
+INTERIMS_SKIPPED_METRIC = "InterimsSkipped"  # perishable: its final was handed over first, or the enqueue failed
 # Call recording (audioRecordingAllowed): segments written, write failures (retried), WAVs joined, recordings lost
 RECORDING_SEGMENTS_METRIC = "RecordingSegmentsWritten"
 RECORDING_WRITE_FAILURES_METRIC = "RecordingWriteFailures"
@@ -189,6 +193,9 @@ class Session:
         self._publisher = Publisher(f"publish-{job.guid[:8]}")
         # per role: the last text redacted for the decoding context, its output and how long that took (_redact)
         self._redacted: dict[Role, tuple[str, OutputText, float]] = {}
+        # Interims: an unfinished number cannot be classified yet, so every number in an interim is masked.
+        self._interim_redactor = Redactor(replace(deps.redactor.policy, short_numbers=(1, 4)))
+        self._finals_handed: dict[Role, int] = {}  # per role: the sequence of the last final handed to the publisher
         self._media_started = False
         self._last_progress = deps.monotonic()
         self._lock = threading.Lock()
@@ -488,8 +495,12 @@ class Session:
                 # context is checkpointed: keep it in the form the conversation's messages are stored in
                 context_filter=lambda text: self._redact(role, text).text,
                 vad_state=vad,
+                interim_results=bool(settings.interim_results),
+                vocabulary=terms_from(settings.custom_vocabulary),  # the engine adds the deployment's list
             )
-            return self.deps.engine.stream(options, lambda u: self._hand_to_publisher(role, u))
+            return self.deps.engine.stream(
+                options, lambda u: self._hand_to_publisher(role, u), lambda i: self._hand_interim(role, i)
+            )
 
         return start
 
@@ -511,7 +522,30 @@ class Session:
             self._redact(role, utterance.text)
             last = self._redacted.pop(role)
         _, text, redact_ms = last
+        self._finals_handed[role] = utterance.sequence
         return self._publisher.submit(lambda: self._publish(role, utterance, text, redact_ms, handed_at))
+
+    def _hand_interim(self, role: Role, interim: Interim) -> None:
+        """Runs on a decode thread, under the recognizer's hand-over lock: an interim is queued for the publisher
+        before its final, never after it."""
+        text = self._interim_redactor.output(interim.text, self.job.settings.redaction_output)
+        self._publisher.submit(lambda: self._publish_interim(role, interim, text))
+
+    def _publish_interim(self, role: Role, interim: Interim, text: OutputText) -> None:
+        """On the publisher thread. Perishable: skipped once its final has been handed over, tried once, and a
+        failure only counts (a final's publish retries and fails the session; an interim never does)."""
+        d = self.deps
+        if self._finals_handed.get(role, 0) >= interim.sequence or self._origin_ms is None:
+            d.metrics.count(INTERIMS_SKIPPED_METRIC)
+            return
+        message = build_interim(self.job, role, interim, text, origin_ms=self._origin_ms, now_ms=d.now_ms())
+        try:
+            d.sink.publish_interim(message)
+        except Exception:
+            d.metrics.count(INTERIMS_SKIPPED_METRIC)
+            logger.warning("interim not enqueued", extra={"guid": self.guid, "utterance_id": message.utterance_id})
+            return
+        d.metrics.count(INTERIMS_PUBLISHED_METRIC)
 
     def _publish(self, role: Role, utterance: Utterance, text: OutputText, redact_ms: float, handed_at: float) -> None:
         """Runs on the publisher thread, in order per session. Retries; the checkpoint never passes a failure."""

@@ -18,6 +18,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from connect_transcribe.models.enums import NAMESPACE, RedactionOutput
+from connect_transcribe.models.vocabulary import CustomVocabulary
 
 # arn:<partition>:kinesisvideo:<region>:<account>:stream/<name>/<creation-time-ms>
 KVS_STREAM_ARN = re.compile(
@@ -48,10 +49,18 @@ class Role(StrEnum):
 
 
 class AutotranscribeParams(WireModel):
-    language: Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")] = "en-US"
+    # A BCP-47 tag, or "auto" (multilingual engines: detected on the first seconds of speech, then fixed). Which
+    # values a deployment accepts is checked at start (422-01).
+    language: Annotated[str, StringConstraints(strict=True, pattern=r"^(auto|[a-z]{2,3}(-[A-Z]{2})?)$")] = "en-US"
     detailed_token: StrictBool = False
     audio_recording_allowed: StrictBool = False
     redaction_output: RedactionOutput = RedactionOutput.REDACTED
+    # Beyond the mirrored service (optional): transcript-interim webhook messages while a participant speaks.
+    # None: the deployment's default (INTERIM_RESULTS), fixed into the conversation at the first start.
+    interim_results: StrictBool | None = None
+    # Beyond the mirrored service (optional): phrases the decoder should expect (models/vocabulary.py), on top of
+    # the deployment's list. None: the deployment's list only.
+    custom_vocabulary: CustomVocabulary | None = None
 
 
 class AmazonConnectParams(WireModel):

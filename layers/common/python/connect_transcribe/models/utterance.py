@@ -4,8 +4,10 @@ conversation message. Delivery (webhooks) and the after-call API map it to their
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from pydantic import Field
+from pydantic_core import from_json
 
 from connect_transcribe.models.api import Role
 from connect_transcribe.models.session import StoredModel
@@ -64,6 +66,29 @@ class UtteranceMessage(StoredModel):
     timings: UtteranceTimings | None = None  # absent in messages published before stage timings existed
 
     def __repr__(self) -> str:  # transcript text must never reach logs through a repr
-        return f"UtteranceMessage(id={self.utterance_id}, stream={self.stream_id}, seq={self.sequence})"
+        return f"{type(self).__name__}(id={self.utterance_id}, stream={self.stream_id}, seq={self.sequence})"
 
     __str__ = __repr__
+
+
+class InterimMessage(UtteranceMessage):
+    """A transcript-interim on the utterances queue: the open utterance as heard so far. Never stored; the final
+    with the same utterance_id supersedes it. audio_timestamp_ms is the end of the audio it was decoded from."""
+
+    kind: Literal["interim"] = "interim"
+    revision: int = Field(ge=1)  # per utterance, from 1
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"{self.utterance_id}/interim/{self.revision}"
+
+
+def queued_message(body: str) -> UtteranceMessage:
+    """An utterances-queue body: an InterimMessage when it says so, else a final UtteranceMessage (ValidationError
+    when it is neither)."""
+    try:
+        data = from_json(body)
+    except ValueError:
+        data = None  # not JSON: the final's validation says so
+    model = InterimMessage if isinstance(data, dict) and data.get("kind") == "interim" else UtteranceMessage
+    return model.model_validate_json(body)

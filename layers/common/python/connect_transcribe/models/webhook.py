@@ -35,6 +35,13 @@ class AutotranscribeResponse(_Wire):
     utterance: tuple[WebhookUtterance, ...]
 
 
+class InterimResponse(_Wire):
+    message: Literal["transcript-interim"] = "transcript-interim"
+    start: int  # ms from the start of the stream's audio
+    end: int  # the end of the audio this interim was decoded from
+    utterance: tuple[WebhookUtterance, ...]  # text (and unredactedText), never tokens
+
+
 class WebhookSender(_Wire):
     external_id: str
     role: Role
@@ -51,6 +58,25 @@ class WebhookBody(_Wire):
 
     def __repr__(self) -> str:  # transcript text must never reach logs through a repr
         return f"WebhookBody(id={self.utterance_id}, stream={self.stream_id}, seq={self.sequence})"
+
+    __str__ = __repr__
+
+
+class WebhookInterimBody(_Wire):
+    """The open utterance as heard so far. The final `transcript` with the same utteranceId supersedes every interim
+    of it; a higher revision supersedes a lower one. Perishable: an interim is sent at most once and may be skipped."""
+
+    type: Literal["transcript-interim"] = "transcript-interim"
+    external_conversation_id: str
+    stream_id: str
+    sequence: int  # the sequence the final will have
+    utterance_id: str  # the final's utteranceId
+    revision: int  # per utterance, from 1
+    sender: WebhookSender
+    autotranscribe_response: InterimResponse
+
+    def __repr__(self) -> str:
+        return f"WebhookInterimBody(id={self.utterance_id}, stream={self.stream_id}, rev={self.revision})"
 
     __str__ = __repr__
 

@@ -116,6 +116,21 @@ class Endpointer:
         start = self._segment_start(self._start)
         return Segment(start, end, max(start, self._start * WINDOW), speech_end, speech_windows=self._speech_windows)
 
+    def partial(self) -> Segment | None:
+        """The open utterance as heard so far (for an interim transcript), once it has min_speech_ms of speech:
+        from its start to the last window pushed. None when no utterance is open."""
+        if self._start is None or self._speech_windows < self._min_speech:
+            return None
+        start = self._segment_start(self._start)
+        speech_end = (self._last_speech + 1) * WINDOW
+        return Segment(
+            start,
+            self._window * WINDOW,
+            max(start, self._start * WINDOW),
+            speech_end,
+            speech_windows=self._speech_windows,
+        )
+
     def flush(self) -> list[Segment]:
         """End of stream: close the open utterance, if any."""
         if self._start is None:

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from connect_transcribe.speech.interim import OnInterim
 from connect_transcribe.speech.recognizer import OnUtterance, Settled
+from connect_transcribe.speech.vocabulary import Term
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,8 @@ class StreamOptions:
     floor_samples: int = 0  # no utterance starts before this sample (takeover: the settled point)
     context_filter: Callable[[str], str] | None = None
     vad_state: bytes | None = None  # the VAD's state where this stream resumes (takeover)
+    interim_results: bool = False  # hand interim transcripts to the stream's on_interim (speech/interim.py)
+    vocabulary: tuple[Term, ...] = ()  # the start's custom vocabulary, before the deployment's (speech/vocabulary.py)
 
 
 class Recognizer(Protocol):
@@ -44,6 +48,8 @@ class SpeechEngine(Protocol):
 
     def check_language(self, language: str) -> None: ...
 
-    def stream(self, options: StreamOptions, on_utterance: OnUtterance) -> Recognizer: ...
+    def stream(
+        self, options: StreamOptions, on_utterance: OnUtterance, on_interim: OnInterim | None = None
+    ) -> Recognizer: ...
 
     def close(self) -> None: ...

@@ -15,6 +15,8 @@ import numpy as np
 from connect_transcribe.speech import filters
 from connect_transcribe.speech.audio import pcm16_to_float
 from connect_transcribe.speech.endpointer import Endpointer, EndpointSettings, Segment
+from connect_transcribe.speech.interim import DecodePool, Interim, InterimSettings, OnInterim, interim_options
+from connect_transcribe.speech.language import LanguageVote
 from connect_transcribe.speech.vad import WINDOW, VadStream
 from connect_transcribe.speech.whisper import Decoded, DecodeOptions, WhisperDecoder, prepare
 
@@ -51,6 +53,7 @@ class Utterance:
     forced: bool = False  # cut at the maximum utterance length
     decode_ms: float = 0.0  # audio preparation + Decoded.first_pass_ms + Decoded.fallback_ms
     timings: Timings = field(default_factory=Timings)
+    language: str | None = None  # ISO 639-1: the stream's language, or ("auto") the detected one; None: not known
 
 
 # Called once per utterance, in order, from a decode thread. Returning None means "delivered" (published) on return;
@@ -131,12 +134,16 @@ class StreamRecognizer:
         floor: int = 0,
         context_filter: Callable[[str], str] | None = None,
         clock: Callable[[], float] = time.perf_counter,
+        on_interim: OnInterim | None = None,
+        interim: InterimSettings | None = None,
     ) -> None:
         """`first_sequence`, `context` and `floor` (no utterance starts before this sample) let a replacement
         recognizer carry on exactly where another one settled (see settled()). `context_filter` maps a delivered
         text to the form kept as decoding context, so the context can be checkpointed as stored (redacted).
-        `clock` (seconds, monotonic) times the stages in Utterance.timings."""
-        self._language = language
+        `clock` (seconds, monotonic) times the stages in Utterance.timings. With `on_interim`, the open utterance is
+        decoded as it grows (speech/interim.py) and handed over as Interim transcripts, never after its final."""
+        self._language = language  # "auto": detect per utterance until _vote fixes it
+        self._vote = LanguageVote() if language == "auto" else None
         self._vad = vad
         self._decoder = decoder
         self._pool = pool
@@ -165,6 +172,15 @@ class StreamRecognizer:
         self._early: _Early | None = None
         self.early_decodes = {"used": 0, "wasted": 0}
         self.error: BaseException | None = None
+        # Interims: the final's hand-over and an interim's both happen under _handoff, so none follows its final.
+        self._handoff = threading.Lock()
+        self._on_interim = on_interim
+        self._interim = interim or InterimSettings()
+        self._interim_options = interim_options(decode_options, self._interim)
+        self._interim_busy = False
+        self._interim_last: tuple[int, int, float, str] = (-1, 0, 0.0, "")  # (segment start, revision, clock, text)
+        self._interim_at_sample = 0  # where the last interim decode's audio ended
+        self.interims = {"handed": 0, "stale": 0, "skipped_busy": 0}
 
     def feed(self, pcm: bytes) -> None:
         fed_at = self._clock()
@@ -178,6 +194,8 @@ class StreamRecognizer:
                 self._enqueue(segment)
         if self._endpoint_settings.early_decode:
             self._decode_early()
+        if self._on_interim is not None:
+            self._decode_interim()
         open_since = self._endpointer.open_since
         drop = open_since if open_since is not None else self._buffer.end - self._keep
         self._buffer.drop_before(drop)
@@ -267,6 +285,68 @@ class StreamRecognizer:
         decoded = self._pool.submit(self._decoder.decode, audio, self._options, context, self._language)
         self._early = _Early(segment, context, decoded)
 
+    def _decode_interim(self) -> None:
+        """From the feeding thread: decode the open utterance heard so far, when every closed segment has been
+        delivered (so the sequence its final will get is known), no pause is being decoded early, this stream has no
+        interim decode running, `every_ms` has passed in stream time and on the clock, and the pool has room for it
+        (speech/interim.py: a worker stays free for finals)."""
+        segment = self._endpointer.partial()
+        if segment is None or self._interim_busy or self._endpointer.tentative() is not None:
+            return  # a pause long enough for the early decode: the final is near
+        settings = self._interim
+        last_start, revision, last_at, _ = self._interim_last
+        now = self._clock()
+        if segment.start == last_start and (
+            segment.end - self._interim_at_sample < settings.every_ms * 8 or now - last_at < settings.every_ms / 1000
+        ):
+            return
+        if segment.speech_end - segment.speech_start < settings.min_speech_ms * 8:
+            return
+        with self._lock:
+            if self._busy or self._waiting or self.error is not None:
+                return
+            sequence = self._assigned + 1
+        if isinstance(self._pool, DecodePool) and not self._pool.has_room_for_optional():
+            self.interims["skipped_busy"] += 1
+            return
+        audio = prepare(self._buffer.slice(segment.start, segment.end), self._interim_options)
+        self._interim_busy = True
+        self._interim_at_sample = segment.end
+        if segment.start != last_start:
+            self._interim_last = (segment.start, 0, now, "")
+        else:
+            self._interim_last = (last_start, revision, now, self._interim_last[3])
+        self._pool.submit(self._run_interim, segment, audio, sequence, self._previous_text)
+
+    def _run_interim(self, segment: Segment, audio: np.ndarray, sequence: int, context: str | None) -> None:
+        try:
+            decoded = self._decoder.decode(audio, self._interim_options, context, self._language)
+            if not filters.keep(decoded, segment):
+                return
+            with self._handoff:
+                start, revision, at, text = self._interim_last
+                if self._assigned >= sequence or self.error is not None:
+                    self.interims["stale"] += 1  # its final went first (or the stream failed)
+                    return
+                if decoded.text == text or start != segment.start:
+                    return  # nothing new to show, or a newer utterance began meanwhile
+                self._interim_last = (start, revision + 1, at, decoded.text)
+                self.interims["handed"] += 1
+                assert self._on_interim is not None
+                self._on_interim(
+                    Interim(
+                        sequence=sequence,
+                        revision=revision + 1,
+                        start_ms=self._offset_ms + segment.speech_start // 8,
+                        end_ms=self._offset_ms + segment.end // 8,
+                        text=decoded.text,
+                    )
+                )
+        except Exception:  # an interim is perishable: its failure never fails the stream
+            self.interims["stale"] += 1
+        finally:
+            self._interim_busy = False
+
     def _submit_next(self) -> None:
         """Under the lock: decode the oldest waiting segment; if its early decode is still running, once it ends
         (so no pool thread waits on another)."""
@@ -294,7 +374,8 @@ class StreamRecognizer:
                     )
                 if filters.keep(decoded, item.segment):
                     self._previous_text = self._context_filter(decoded.text)
-                    handed = self._deliver(item, decoded, began, (self._clock() - began) * 1000)
+                    with self._handoff:
+                        handed = self._deliver(item, decoded, began, (self._clock() - began) * 1000)
         except BaseException as exc:
             with self._lock:
                 self.error = self.error or exc
@@ -317,6 +398,12 @@ class StreamRecognizer:
     def _deliver(self, item: _Closed, decoded: Decoded, began: float, decode_ms: float) -> Future[None] | None:
         segment = item.segment
         sequence = self._assigned + 1
+        language = decoded.language or (None if self._vote is not None else self._language)
+        if self._vote is not None and decoded.language is not None:
+            speech_s = (segment.speech_end - segment.speech_start) / 8000
+            fixed = self._vote.add(decoded.language, decoded.language_probability or 0.0, speech_s)
+            if fixed is not None:  # later decodes (early, interim, final) use it: no detection from here on
+                self._language, self._vote = fixed, None
         base_ms = self._offset_ms + segment.start // 8
         tokens: list[Token] = []
         for w in decoded.words:
@@ -343,6 +430,7 @@ class StreamRecognizer:
                     fallback_ms=decoded.fallback_ms,
                     early_decode=item.early is not None,
                 ),
+                language=language,
             )
         )
         self._assigned = sequence

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from connect_transcribe.speech.endpointer import EndpointSettings
+from connect_transcribe.speech.vocabulary import VocabularySettings
 from connect_transcribe.speech.whisper import DecodeOptions
 
 # Measured on dev (16 calls, 42.6 min; README "Test calls and benchmark"), tiny.en: class defaults 29.4 %; beam 5,
@@ -55,6 +56,21 @@ ENDPOINT: dict[str, EndpointSettings] = {
     "tiny.en": EndpointSettings(post_pad_ms=50, early_decode_after_ms=150),
     "base": EndpointSettings(),
 }
+
+
+# Custom vocabulary, measured on names-dev (bench/speech/vocabulary.py: 8 calls, 28 names, 2026-12-06), name recall /
+# WER on the other words. tiny.en (VocabularySettings' defaults): none 1.6 % / 23.8 %; list prompt on every utterance
+# 53.9 % / 25.0 % (it wrote names on backchannels); from 3 s, with the correction (fuzzy 0.7) 56.2 % / 23.2 %.
+# base: none 3.1 % / 20.7 %; list prompt 78.9 % / 20.8 %; sentence prompt 78.1 % / 19.3 %, with the correction
+# 85.9 % / 19.3 %; from 3 s, with the list and fuzzy 0.7, 69.5 % / 23.0 % (short replies did better with it).
+VOCABULARY: dict[str, VocabularySettings] = {
+    "tiny.en": VocabularySettings(),
+    "base": VocabularySettings(style="sentence", min_seconds=0.0),
+}
+
+
+def vocabulary_settings(engine: str) -> VocabularySettings:
+    return VOCABULARY.get(engine, VocabularySettings())
 
 
 def decode_options(engine: str) -> DecodeOptions:

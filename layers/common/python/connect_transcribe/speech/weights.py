@@ -20,6 +20,8 @@ MULTILINGUAL = (
     *("es-US", "es-ES", "es-MX", "fr-FR", "fr-CA", "de-DE", "it-IT", "pt-BR", "pt-PT", "nl-NL"),
     *("ja-JP", "ko-KR", "zh-CN", "hi-IN", "ar-SA", "pl-PL", "tr-TR", "ru-RU"),
 )
+# A Start `language` value for multilingual engines: detect the language on the first seconds of speech, then keep it.
+AUTO = "auto"
 
 
 MULTILINGUAL_VOCABULARY = 51865  # English-only Whisper models have 51864 tokens
@@ -37,7 +39,17 @@ class ModelFiles:
 
     @property
     def languages(self) -> tuple[str, ...]:
-        return MULTILINGUAL if self.multilingual else ENGLISH
+        return accepted_languages(self.multilingual)
+
+
+def accepted_languages(multilingual: bool) -> tuple[str, ...]:
+    """The Start `language` values an engine accepts: one definition for the gateway, the API and infra."""
+    return (*MULTILINGUAL, AUTO) if multilingual else ENGLISH
+
+
+def iso_code(tag: str) -> str:
+    """The ISO 639-1 code of a tag, Whisper's language token: "es-US" -> "es"; "auto" stays "auto"."""
+    return tag.split("-", 1)[0]
 
 
 def sha256(path: Path, chunk: int = 1 << 20) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -18,7 +19,8 @@ from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.transcribe import get_suppressed_tokens
 
 from connect_transcribe.speech.audio import WHISPER_RATE, normalize_level, to_whisper_rate
-from connect_transcribe.speech.weights import ModelFiles
+from connect_transcribe.speech.language import pick
+from connect_transcribe.speech.weights import AUTO, ModelFiles, iso_code
 
 MAX_FRAMES = 3000  # 30 s of features: Whisper's positional embedding length
 HOP = 160
@@ -38,6 +40,11 @@ class DecodeOptions:
     # streaming WER went from 41 % to 121 % on one call (insertions 27 -> 180). Off by default.
     use_previous_text: bool = False
     initial_prompt: str | None = None  # domain vocabulary, used when there is no previous text
+    # Maps decoded text back to the custom vocabulary's phrases (speech/vocabulary.py Corrector), before word timing.
+    corrector: Callable[[str], str] | None = None
+    # initial_prompt only for utterances at least this long (a segment's length decides, so its early and final
+    # decodes agree): on backchannels a vocabulary prompt made the decoder write names (bench/speech/vocabulary.py)
+    prompt_min_seconds: float = 0.0
     max_tokens_per_second: float = 6.0
     # Measured on the dev set: 1.0 -> 1.1 -> 1.15 took oracle WER 55.6 % -> 44.3 % -> 43.5 %, mostly by
     # removing loops ("How can I help? How can I help? How").
@@ -72,6 +79,9 @@ class Decoded:
     retried: bool = False  # the beam-search fallback ran and its result was kept
     first_pass_ms: float = 0.0  # features, encoder, the first decoding pass and word alignment
     fallback_ms: float = 0.0  # the beam-search fallback; 0 when it did not run
+    # language="auto": the detected ISO code and its probability among the detectable languages (None otherwise)
+    language: str | None = None
+    language_probability: float | None = None
 
 
 def prepare(audio: np.ndarray, options: DecodeOptions) -> np.ndarray:
@@ -92,8 +102,12 @@ def compression_ratio(text: str) -> float:
 class WhisperDecoder:
     """One loaded model shared by every stream; `workers` decodes may run at once (CTranslate2 replicas)."""
 
-    def __init__(self, files: ModelFiles, *, workers: int = 1, threads_per_worker: int = 1) -> None:
+    def __init__(
+        self, files: ModelFiles, *, workers: int = 1, threads_per_worker: int = 1, detectable: tuple[str, ...] = ()
+    ) -> None:
+        """`detectable`: the ISO codes language="auto" chooses among (default: every language of `files`)."""
         self.files = files
+        self.detectable = detectable or tuple(dict.fromkeys(iso_code(t) for t in files.languages if t != AUTO))
         self._model = WhisperModel(
             str(files.path),
             device="cpu",
@@ -122,11 +136,16 @@ class WhisperDecoder:
     ) -> Decoded:
         """`audio`: 16 kHz float32 mono, one utterance (at most 30 s)."""
         began = time.perf_counter()
-        tokenizer = self.tokenizer(language)
         encoder_output, frames = self.encode(audio, options)
+        detected: tuple[str, float] | None = None
+        if language == AUTO:  # on the encoder output this decode needs anyway: no second encode
+            detected = self.detect(encoder_output)
+            language = detected[0]
+        tokenizer = self.tokenizer(language)
         context = previous_text if options.use_previous_text else None
-        prompt = _prompt(tokenizer, context or options.initial_prompt)
         seconds = audio.size / WHISPER_RATE
+        initial = options.initial_prompt if seconds >= options.prompt_min_seconds else None
+        prompt = _prompt(tokenizer, context or initial)
         # The text budget grows with the audio's length.
         max_length = generation_limit(int(10 + options.max_tokens_per_second * seconds), len(prompt))
 
@@ -161,11 +180,21 @@ class WhisperDecoder:
             )
             if better:
                 decoded = replace(retry, retried=True)
+        if options.corrector is not None and decoded.text:
+            decoded = replace(decoded, text=options.corrector(decoded.text))
         if options.word_timestamps and decoded.text:
             words = self._words(tokenizer, decoded, encoder_output, num_frames=min(frames, int(seconds * 100)))
             decoded = replace(decoded, words=words)
         total_ms = (time.perf_counter() - began) * 1000
+        if detected is not None:
+            decoded = replace(decoded, language=detected[0], language_probability=round(detected[1], 3))
         return replace(decoded, first_pass_ms=round(total_ms - fallback_ms, 2), fallback_ms=round(fallback_ms, 2))
+
+    def detect(self, encoder_output: object) -> tuple[str, float]:
+        """The most probable detectable language of an encoded utterance (English-only models: always "en")."""
+        if not self.files.multilingual:
+            return "en", 1.0
+        return pick(self._model.model.detect_language(encoder_output)[0], self.detectable)
 
     def encode(self, audio: np.ndarray, options: DecodeOptions) -> tuple[object, int]:
         """The encoder output for `audio` (16 kHz) padded with silence to the minimum window, and its frame count."""
@@ -213,6 +242,16 @@ class WhisperDecoder:
             avg_logprob=avg_logprob,
             no_speech_prob=float(result.no_speech_prob),
             compression_ratio=compression_ratio(text),
+        )
+
+    def align(self, audio: np.ndarray, text: str, options: DecodeOptions, language: str = "en") -> tuple[Word, ...]:
+        """Where each word of a known `text` lies in `audio` (16 kHz, at most 30 s): forced alignment, for
+        benchmarks that time words by their reference (not by what the engine heard)."""
+        encoder_output, frames = self.encode(audio, options)
+        seconds = audio.size / WHISPER_RATE
+        decoded = Decoded(text=text, avg_logprob=0.0, no_speech_prob=0.0, compression_ratio=0.0)
+        return self._words(
+            self.tokenizer(language), decoded, encoder_output, num_frames=min(frames, int(seconds * 100))
         )
 
     def _words(

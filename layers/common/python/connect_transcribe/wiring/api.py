@@ -38,7 +38,11 @@ def session_service(settings: ApiSettings) -> SessionService:
         jobs=SqsJobQueue(sqs, settings.sessions_queue_url),
         clock=SystemClock(),
         ids=UuidIds(),
-        policy=SessionPolicy(retention_days=settings.retention_days, supported_languages=settings.supported_languages),
+        policy=SessionPolicy(
+            retention_days=settings.retention_days,
+            supported_languages=settings.supported_languages,
+            interim_results=settings.interim_results,
+        ),
         stop_signals=DynamoDbStopSignals(table),  # tells the session's worker at once
     )
 

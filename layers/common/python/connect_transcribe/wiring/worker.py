@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import replace
 
 import boto3
 from botocore.config import Config
@@ -24,6 +25,8 @@ from connect_transcribe.gateway.worker import Worker, WorkerSettings
 from connect_transcribe.media.reader import ReaderSettings
 from connect_transcribe.settings import GatewayHealthSettings, GatewaySettings
 from connect_transcribe.speech.engine import EngineSettings, WhisperEngine
+from connect_transcribe.speech.interim import InterimSettings
+from connect_transcribe.speech.vocabulary import terms_from
 from connect_transcribe.wiring.health import alive_file
 
 AWS_CONFIG = Config(
@@ -55,6 +58,9 @@ def build_worker(
     engine_settings = EngineSettings(engine=settings.engine)
     if settings.decode_workers:
         engine_settings = EngineSettings(engine=settings.engine, decode_workers=settings.decode_workers)
+    engine_settings = replace(engine_settings, vocabulary=terms_from(settings.custom_vocabulary))
+    engine_settings = replace(engine_settings, languages=settings.supported_languages)
+    engine_settings = replace(engine_settings, interim=InterimSettings(every_ms=settings.interim_every_ms))
     engine = WhisperEngine(engine_settings)
     deps = SessionDeps(
         worker_id=settings.worker_id or f"{os.uname().nodename}-{uuid.uuid4().hex[:8]}",
