@@ -31,10 +31,10 @@ from connect_transcribe.speech.recognizer import StreamRecognizer, Utterance
 from connect_transcribe.speech.weights import resolve
 from connect_transcribe.speech.whisper import DecodeOptions, WhisperDecoder
 
+from bench.speech.latency import feed_in_real_time
 from bench.speech.reference import Call, load_set, normalize
-from bench.speech.scoring import TICK_SAMPLES, Participant, participants
+from bench.speech.scoring import Participant, participants
 
-TICK_S = TICK_SAMPLES / 8000
 TOLERANCE_MS = 120  # a word may show in a message whose audio ends this much before the word's aligned end
 
 
@@ -93,18 +93,9 @@ def play(engine: WhisperEngine, people: list[Participant], *, interims: bool, se
     length = max(len(p) for p in pcms)
     if seconds is not None:
         length = min(length, int(seconds * 16000))
-    step = TICK_SAMPLES * 2
     cpu0 = time.process_time()
-    run.t0 = t0 = time.monotonic()
-    for tick, offset in enumerate(range(0, length, step)):
-        for recognizer, pcm in zip(recognizers, pcms, strict=True):
-            if offset < len(pcm):
-                recognizer.feed(pcm[offset : offset + step])
-        delay = t0 + (tick + 1) * TICK_S - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
+    run.t0 = t0 = feed_in_real_time(recognizers, pcms, length)
     for recognizer in recognizers:
-        recognizer.flush()
         run.skipped_busy += recognizer.interims["skipped_busy"]
         run.stale += recognizer.interims["stale"]
     run.wall_seconds, run.cpu_seconds = time.monotonic() - t0, time.process_time() - cpu0

@@ -4,11 +4,11 @@ end in the reference (not the engine's own end of speech) to the arrival of the 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from connect_transcribe.speech.engine import WhisperEngine
-from connect_transcribe.speech.ports import StreamOptions
+from connect_transcribe.speech.ports import Recognizer, StreamOptions
 from connect_transcribe.speech.recognizer import Utterance
 
 from bench.speech.scoring import TICK_SAMPLES, Participant
@@ -36,16 +36,8 @@ def realtime(
     length = min(len(p) for p in pcms)
     if seconds is not None:
         length = min(length, int(seconds * 16000))
-    step = TICK_SAMPLES * 2
-    cpu0, t0 = time.process_time(), time.monotonic()
-    for tick, offset in enumerate(range(0, length, step)):
-        for recognizer, pcm in zip(recognizers, pcms, strict=True):
-            recognizer.feed(pcm[offset : offset + step])
-        delay = t0 + (tick + 1) * TICK_S - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-    for recognizer in recognizers:
-        recognizer.flush()
+    cpu0 = time.process_time()
+    t0 = feed_in_real_time(recognizers, pcms, length)
     wall, cpu = time.monotonic() - t0, time.process_time() - cpu0
     latencies: list[float] = []
     missed = 0
@@ -59,6 +51,23 @@ def realtime(
             else:
                 missed += 1
     return LatencyRun(streams, latencies, missed, cpu, wall, streams * length / 16000)
+
+
+def feed_in_real_time(recognizers: Sequence[Recognizer], pcms: Sequence[bytes], length: int) -> float:
+    """Feed each recognizer its PCM in 64 ms ticks at real-time pace, up to `length` bytes (a shorter PCM ends early),
+    then flush them all. Returns when the feeding began (time.monotonic)."""
+    step = TICK_SAMPLES * 2
+    t0 = time.monotonic()
+    for tick, offset in enumerate(range(0, length, step)):
+        for recognizer, pcm in zip(recognizers, pcms, strict=True):
+            if offset < len(pcm):
+                recognizer.feed(pcm[offset : offset + step])
+        delay = t0 + (tick + 1) * TICK_S - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+    for recognizer in recognizers:
+        recognizer.flush()
+    return t0
 
 
 def _recorder(sink: list[tuple[float, Utterance]]) -> Callable[[Utterance], None]:
