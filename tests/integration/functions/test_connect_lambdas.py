@@ -144,7 +144,9 @@ def test_slow_api_is_an_error_result_within_the_time_limit(monkeypatch) -> None:
     finally:
         server.close()
     assert (result["status"], result["errorCode"]) == ("error", "UNAVAILABLE")
-    assert elapsed < 2.0, elapsed
+    # the 1.5 s deadline, not the API's 6 s; the slack is for the function's cold start on a loaded machine (a clean
+    # CI run measured 2.25 s once, where 1.5 s is usual here)
+    assert 1.4 < elapsed < 3.0, elapsed
 
 
 def test_remaining_lambda_time_caps_the_deadline(monkeypatch) -> None:
