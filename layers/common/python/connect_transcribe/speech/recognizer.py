@@ -108,6 +108,17 @@ class _Closed:
     early: Future[Decoded] | None = None  # its decode, begun before it closed (see EndpointSettings.early_decode)
 
 
+@dataclass
+class _InterimState:
+    """The open utterance's interims so far (one interim decode runs at a time per stream, so no lock)."""
+
+    start: int = -1  # the segment start of the utterance they are of
+    end: int = 0  # where the last interim decode's audio ended
+    at: float = 0.0  # clock() when it was submitted
+    revision: int = 0  # interims handed over for this utterance
+    text: str = ""  # the last one handed over
+
+
 @dataclass(frozen=True)
 class _Early:
     """A decode of the open utterance's would-be segment, begun at a pause before the endpoint fired."""
@@ -178,8 +189,7 @@ class StreamRecognizer:
         self._interim = interim or InterimSettings()
         self._interim_options = interim_options(decode_options, self._interim)
         self._interim_busy = False
-        self._interim_last: tuple[int, int, float, str] = (-1, 0, 0.0, "")  # (segment start, revision, clock, text)
-        self._interim_at_sample = 0  # where the last interim decode's audio ended
+        self._interim_last = _InterimState()
         self.interims = {"handed": 0, "stale": 0, "skipped_busy": 0}
 
     def feed(self, pcm: bytes) -> None:
@@ -294,10 +304,10 @@ class StreamRecognizer:
         if segment is None or self._interim_busy or self._endpointer.tentative() is not None:
             return  # a pause long enough for the early decode: the final is near
         settings = self._interim
-        last_start, revision, last_at, _ = self._interim_last
+        last = self._interim_last
         now = self._clock()
-        if segment.start == last_start and (
-            segment.end - self._interim_at_sample < settings.every_ms * 8 or now - last_at < settings.every_ms / 1000
+        if segment.start == last.start and (
+            segment.end - last.end < settings.every_ms * 8 or now - last.at < settings.every_ms / 1000
         ):
             return
         if segment.speech_end - segment.speech_start < settings.min_speech_ms * 8:
@@ -311,11 +321,9 @@ class StreamRecognizer:
             return
         audio = prepare(self._buffer.slice(segment.start, segment.end), self._interim_options)
         self._interim_busy = True
-        self._interim_at_sample = segment.end
-        if segment.start != last_start:
-            self._interim_last = (segment.start, 0, now, "")
-        else:
-            self._interim_last = (last_start, revision, now, self._interim_last[3])
+        if segment.start != last.start:  # a new utterance: revisions count again from 1
+            last.start, last.revision, last.text = segment.start, 0, ""
+        last.end, last.at = segment.end, now
         self._pool.submit(self._run_interim, segment, audio, sequence, self._previous_text)
 
     def _run_interim(self, segment: Segment, audio: np.ndarray, sequence: int, context: str | None) -> None:
@@ -324,19 +332,19 @@ class StreamRecognizer:
             if not filters.keep(decoded, segment):
                 return
             with self._handoff:
-                start, revision, at, text = self._interim_last
+                last = self._interim_last
                 if self._assigned >= sequence or self.error is not None:
                     self.interims["stale"] += 1  # its final went first (or the stream failed)
                     return
-                if decoded.text == text or start != segment.start:
-                    return  # nothing new to show, or a newer utterance began meanwhile
-                self._interim_last = (start, revision + 1, at, decoded.text)
+                if decoded.text == last.text:
+                    return  # nothing new to show
+                last.revision, last.text = last.revision + 1, decoded.text
                 self.interims["handed"] += 1
                 assert self._on_interim is not None
                 self._on_interim(
                     Interim(
                         sequence=sequence,
-                        revision=revision + 1,
+                        revision=last.revision,
                         start_ms=self._offset_ms + segment.speech_start // 8,
                         end_ms=self._offset_ms + segment.end // 8,
                         text=decoded.text,
